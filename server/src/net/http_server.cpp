@@ -1,0 +1,351 @@
+#include "net/http_server.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <csignal>
+#include <list>
+#include <nlohmann/json.hpp>
+
+#include "core/error.hpp"
+#include "core/ids.hpp"
+#include "http/app.hpp"
+#include "http/message.hpp"
+#include "obs/metrics.hpp"
+
+namespace samwaad::net {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+using tcp = asio::ip::tcp;
+using asio::awaitable;
+using asio::use_awaitable;
+constexpr auto as_tuple_awaitable = asio::as_tuple(asio::use_awaitable);
+
+namespace {
+
+// After refusing a request whose body we will not read, we stop sending and
+// read (and drop) what the client still sends for a short while: closing a
+// socket with unread data makes the kernel send a reset, and browsers then
+// show a network error instead of our 413.
+constexpr auto kLingerTime = std::chrono::seconds(2);
+constexpr std::size_t kLingerBytes = 64 * 1024 * 1024;
+
+bool valid_request_id(std::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id) {
+    bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+std::string to_lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+}  // namespace
+
+struct HttpServer::Impl {
+  struct Session {
+    beast::tcp_stream* stream = nullptr;
+    bool busy = false;
+  };
+
+  Impl(ServerOptions opts, const http::HttpApp& a, obs::Metrics& m)
+      : options(std::move(opts)),
+        app(a),
+        metrics(m),
+        acceptor(ioc),
+        signals(ioc, SIGINT, SIGTERM),
+        general(static_cast<std::size_t>(options.general_workers)),
+        hashing(static_cast<std::size_t>(options.hashing_workers)) {
+    tcp::endpoint endpoint(asio::ip::make_address(options.host), options.port);
+    acceptor.open(endpoint.protocol());
+    acceptor.set_option(asio::socket_base::reuse_address(true));
+    acceptor.bind(endpoint);
+    acceptor.listen(asio::socket_base::max_listen_connections);
+  }
+
+  ServerOptions options;
+  const http::HttpApp& app;
+  obs::Metrics& metrics;
+  asio::io_context ioc{1};
+  tcp::acceptor acceptor;
+  asio::signal_set signals;
+  asio::thread_pool general;
+  asio::thread_pool hashing;
+  std::atomic<int> hashing_load{0};
+  bool stopping = false;
+  std::list<Session> sessions;  // touched only on the I/O thread
+
+  awaitable<void> accept_loop();
+  awaitable<void> run_session(tcp::socket socket);
+  awaitable<http::Response> execute(http::Request& request, const http::Classified& route);
+  awaitable<void> write(beast::tcp_stream& stream, http::Response& response, bool keep_alive,
+                        bool head_only);
+  awaitable<void> linger_close(beast::tcp_stream& stream);
+  void begin_shutdown();
+  awaitable<void> drain();
+};
+
+awaitable<void> HttpServer::Impl::accept_loop() {
+  for (;;) {
+    auto [ec, socket] = co_await acceptor.async_accept(as_tuple_awaitable);
+    if (ec == asio::error::operation_aborted || stopping) co_return;
+    if (ec) {
+      // Out of file descriptors and the like: back off instead of spinning.
+      spdlog::warn(R"({{"msg":"accept failed","error":"{}"}})", ec.message());
+      asio::steady_timer timer(ioc, std::chrono::milliseconds(100));
+      co_await timer.async_wait(as_tuple_awaitable);
+      continue;
+    }
+    asio::co_spawn(ioc, run_session(std::move(socket)), asio::detached);
+  }
+}
+
+awaitable<http::Response> HttpServer::Impl::execute(http::Request& request,
+                                                    const http::Classified& route) {
+  if (route.pool == http::Pool::hashing) {
+    if (hashing_load.fetch_add(1) >= options.hashing_queue) {
+      hashing_load.fetch_sub(1);
+      http::Response r = http::Response::error(
+          ApiError(ErrorCode::unavailable, "the server is busy, try again shortly")
+              .with_retry_after(2));
+      app.finish(request, r);
+      co_return r;
+    }
+    auto response = co_await asio::co_spawn(
+        hashing, [&]() -> awaitable<http::Response> { co_return app.handle(request); },
+        use_awaitable);
+    hashing_load.fetch_sub(1);
+    co_return response;
+  }
+  co_return co_await asio::co_spawn(
+      general, [&]() -> awaitable<http::Response> { co_return app.handle(request); },
+      use_awaitable);
+}
+
+awaitable<void> HttpServer::Impl::write(beast::tcp_stream& stream, http::Response& response,
+                                        bool keep_alive, bool head_only) {
+  bhttp::response<bhttp::string_body> res;
+  res.version(11);
+  res.result(static_cast<unsigned>(response.status));
+  for (auto& [name, value] : response.headers) res.set(name, value);
+  res.keep_alive(keep_alive);
+  if (head_only) {
+    res.content_length(response.body.size());
+  } else {
+    res.body() = std::move(response.body);
+    res.prepare_payload();
+  }
+  stream.expires_after(options.write_timeout);
+  if (head_only) {
+    bhttp::response_serializer<bhttp::string_body> sr(res);
+    co_await bhttp::async_write_header(stream, sr, as_tuple_awaitable);
+  } else {
+    co_await bhttp::async_write(stream, res, as_tuple_awaitable);
+  }
+}
+
+awaitable<void> HttpServer::Impl::linger_close(beast::tcp_stream& stream) {
+  beast::error_code ec;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  stream.expires_after(kLingerTime);
+  std::array<char, 16 * 1024> sink;
+  std::size_t drained = 0;
+  while (drained < kLingerBytes) {
+    auto [rec, n] = co_await stream.async_read_some(asio::buffer(sink), as_tuple_awaitable);
+    if (rec) break;
+    drained += n;
+  }
+  stream.socket().close(ec);
+}
+
+awaitable<void> HttpServer::Impl::run_session(tcp::socket socket) {
+  beast::error_code ec;
+  socket.set_option(tcp::no_delay(true), ec);
+  std::string remote = socket.remote_endpoint(ec).address().to_string();
+  beast::tcp_stream stream(std::move(socket));
+  beast::flat_buffer buffer;
+  metrics.connection_opened();
+  auto self = sessions.insert(sessions.end(), Session{&stream, false});
+  bool first = true;
+
+  for (;;) {
+    if (stopping) break;
+    bhttp::request_parser<bhttp::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
+    // The body limit is applied after the head is read, so that an oversized
+    // Content-Length gets a 413 rather than a parse error.
+    parser.body_limit(boost::none);
+    // A slow-drip client gets the header timeout from its first byte at the latest.
+    stream.expires_after(first ? options.header_timeout : options.idle_timeout);
+    self->busy = false;
+    auto [rec, rn] = co_await bhttp::async_read_header(stream, buffer, parser, as_tuple_awaitable);
+    self->busy = true;
+    first = false;
+    auto started = std::chrono::steady_clock::now();
+
+    http::Request request;
+    request.remote_address = remote;
+    request.request_id = random_hex(8);
+    if (rec) {
+      if (rec == bhttp::error::end_of_stream || rec == beast::error::timeout ||
+          rec == asio::error::operation_aborted || rec == asio::error::connection_reset ||
+          rec == asio::error::eof) {
+        break;
+      }
+      // Malformed or oversized head: answer once, then close.
+      request.path = "/";
+      std::string message = rec == bhttp::error::header_limit ? "request head too large"
+                                                              : "malformed HTTP request";
+      http::Response r = http::Response::error(ApiError(ErrorCode::validation, message));
+      r.status = rec == bhttp::error::header_limit ? 431 : 400;
+      app.finish(request, r);
+      co_await write(stream, r, false, false);
+      metrics.record_request("-", "malformed", r.status, 0);
+      co_await linger_close(stream);
+      break;
+    }
+
+    auto& head = parser.get();
+    request.method = std::string(head.method_string());
+    request.target = std::string(head.target());
+    for (const auto& field : head) {
+      request.headers.emplace_back(to_lower(field.name_string()), std::string(field.value()));
+    }
+    if (auto id = request.header("x-request-id"); id && valid_request_id(*id)) {
+      request.request_id = *id;
+    }
+    bool keep_alive = head.keep_alive();
+    bool head_only = request.method == "HEAD";
+
+    http::Response response;
+    bool close_after = false;
+    std::string route_name = "malformed";
+    if (!http::parse_target(request.target, request.path, request.query)) {
+      request.path = "/";
+      response = http::Response::error(ApiError(ErrorCode::validation, "malformed request target"));
+      app.finish(request, response);
+      close_after = true;
+    } else if (auto length = parser.content_length();
+               length && *length > options.max_body_bytes) {
+      // Refused before reading the body.
+      route_name = app.classify(request).route_name;
+      response = http::Response::error(
+          ApiError(ErrorCode::payload_too_large, "request body too large"));
+      app.finish(request, response);
+      close_after = true;
+    } else {
+      parser.body_limit(options.max_body_bytes);
+      if (auto expect = request.header("expect"); expect && to_lower(*expect) == "100-continue") {
+        static const std::string kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+        stream.expires_after(options.write_timeout);
+        co_await asio::async_write(stream, asio::buffer(kContinue), as_tuple_awaitable);
+      }
+      stream.expires_after(options.body_timeout);
+      auto [bec, bn] = co_await bhttp::async_read(stream, buffer, parser, as_tuple_awaitable);
+      if (bec == bhttp::error::body_limit) {
+        route_name = app.classify(request).route_name;
+        response = http::Response::error(
+            ApiError(ErrorCode::payload_too_large, "request body too large"));
+        app.finish(request, response);
+        close_after = true;
+      } else if (bec) {
+        break;  // timed out or went away mid-body: nobody to answer
+      } else {
+        request.body = std::move(parser.get().body());
+        auto route = app.classify(request);
+        route_name = route.route_name;
+        response = co_await execute(request, route);
+      }
+    }
+
+    if (stopping) keep_alive = false;
+    if (close_after) keep_alive = false;
+    int status = response.status;
+    co_await write(stream, response, keep_alive, head_only);
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    metrics.record_request(request.method, route_name, status, seconds);
+    spdlog::info(
+        R"({{"msg":"request","request_id":"{}","method":"{}","path":{},"route":{},"status":{},"ms":{:.2f},"remote":"{}"}})",
+        request.request_id, request.method,
+        nlohmann::json(request.path).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+        nlohmann::json(route_name).dump(), status, seconds * 1000, remote);
+    if (close_after) {
+      co_await linger_close(stream);
+      break;
+    }
+    if (!keep_alive) break;
+  }
+
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  stream.socket().close(ec);
+  sessions.erase(self);
+  metrics.connection_closed();
+}
+
+void HttpServer::Impl::begin_shutdown() {
+  if (stopping) return;
+  stopping = true;
+  spdlog::info(R"({{"msg":"shutting down","open_connections":{}}})", sessions.size());
+  beast::error_code ec;
+  acceptor.close(ec);
+  signals.cancel(ec);
+  // Idle keep-alive connections close now; busy ones finish their request.
+  for (auto& session : sessions) {
+    if (!session.busy) session.stream->cancel();
+  }
+  asio::co_spawn(ioc, drain(), asio::detached);
+}
+
+awaitable<void> HttpServer::Impl::drain() {
+  auto deadline = std::chrono::steady_clock::now() + options.shutdown_timeout;
+  asio::steady_timer timer(ioc);
+  while (!sessions.empty() && std::chrono::steady_clock::now() < deadline) {
+    for (auto& session : sessions) {
+      if (!session.busy) session.stream->cancel();
+    }
+    timer.expires_after(std::chrono::milliseconds(20));
+    co_await timer.async_wait(as_tuple_awaitable);
+  }
+  if (!sessions.empty()) {
+    spdlog::warn(R"({{"msg":"shutdown timeout, closing connections","open":{}}})",
+                 sessions.size());
+  }
+  ioc.stop();
+}
+
+HttpServer::HttpServer(ServerOptions options, const http::HttpApp& app, obs::Metrics& metrics)
+    : impl_(std::make_unique<Impl>(std::move(options), app, metrics)) {}
+
+HttpServer::~HttpServer() {
+  impl_->general.join();
+  impl_->hashing.join();
+}
+
+uint16_t HttpServer::port() const { return impl_->acceptor.local_endpoint().port(); }
+
+void HttpServer::run() {
+  impl_->signals.async_wait([this](const beast::error_code& ec, int) {
+    if (!ec) impl_->begin_shutdown();
+  });
+  asio::co_spawn(impl_->ioc, impl_->accept_loop(), asio::detached);
+  impl_->ioc.run();
+  impl_->general.join();
+  impl_->hashing.join();
+}
+
+void HttpServer::stop() {
+  asio::post(impl_->ioc, [this] { impl_->begin_shutdown(); });
+}
+
+}  // namespace samwaad::net
