@@ -3,27 +3,54 @@
 #include "core/error.hpp"
 #include "core/validate.hpp"
 #include "http/json_body.hpp"
+#include "media/media_service.hpp"
+#include "media/multipart.hpp"
 #include "users/user_service.hpp"
 
 namespace samwaad::api {
 
-void add_user_routes(http::Router& router, ApiDeps deps) {
+void add_user_routes(http::Router& router, ApiDeps deps, media::MediaService* media) {
   router.add("GET", "/api/v1/users/me", [deps](http::Request& req) {
     auto principal = require_auth(req, deps.auth);
-    return http::Response::json(200, {{"user", deps.users.owner_view(deps.users.get(principal.user_id))}});
+    return http::Response::json(
+        200, {{"user", deps.users.owner_view(deps.users.get(principal.user_id))}});
   });
 
-  router.add("PATCH", "/api/v1/users/me/profile", [deps](http::Request& req) {
-    auto principal = require_auth(req, deps.auth);
-    auto body = http::json_body(req);
-    for (const auto& [key, value] : body.items()) {
-      if (key != "name" && key != "bio") throw field_error(key, "is not a profile field");
-    }
-    auto name = string_field(body, "name", false);
-    auto bio = string_field(body, "bio", false);
-    auto user = deps.users.update_profile(principal.user_id, name, bio);
-    return http::Response::json(200, {{"user", deps.users.owner_view(user)}});
-  });
+  // JSON, or (with media) a multipart form whose `avatar` file becomes the
+  // profile picture; the form streams in only once the caller is known.
+  auto open_form = [deps, media](http::Request& req) -> std::unique_ptr<http::BodyStream> {
+    const auto content_type = req.header("content-type");
+    if (!media || !content_type || !media::is_form_data(*content_type)) return nullptr;
+    const auto principal = require_auth(req, deps.auth);
+    return media->open_upload(principal.user_id, content_type, "avatar", false, {"name", "bio"});
+  };
+  router.add_streaming(
+      "PATCH", "/api/v1/users/me/profile", open_form, [deps, media](http::Request& req) {
+        auto principal = require_auth(req, deps.auth);
+        if (req.body_stream) {
+          const auto& form = http::streamed_body<media::UploadForm>(req);
+          auto change = users::UserService::validate_profile(form.text("name"), form.text("bio"));
+          auto user =
+              media->update_profile(principal.user_id, std::move(change), form.file(), false);
+          return http::Response::json(200, {{"user", deps.users.owner_view(user)}});
+        }
+        auto body = http::json_body(req);
+        for (const auto& [key, value] : body.items()) {
+          if (key != "name" && key != "bio") throw field_error(key, "is not a profile field");
+        }
+        auto name = string_field(body, "name", false);
+        auto bio = string_field(body, "bio", false);
+        auto user = deps.users.update_profile(principal.user_id, name, bio);
+        return http::Response::json(200, {{"user", deps.users.owner_view(user)}});
+      });
+
+  if (media) {
+    router.add("DELETE", "/api/v1/users/me/avatar", [deps, media](http::Request& req) {
+      auto principal = require_auth(req, deps.auth);
+      auto user = media->update_profile(principal.user_id, {}, std::nullopt, true);
+      return http::Response::json(200, {{"user", deps.users.owner_view(user)}});
+    });
+  }
 
   router.add("GET", "/api/v1/users", [deps](http::Request& req) {
     auto principal = require_auth(req, deps.auth);

@@ -43,7 +43,9 @@ long long int_var(const Env& env, const std::string& key, long long fallback, lo
   return *value;
 }
 
-bool starts_with(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
+bool starts_with(const std::string& s, const std::string& prefix) {
+  return s.rfind(prefix, 0) == 0;
+}
 
 std::vector<std::string> split_csv(const std::string& s) {
   std::vector<std::string> out;
@@ -63,10 +65,22 @@ std::optional<int64_t> parse_duration_s(const std::string& text) {
   int64_t unit = 1;
   std::string digits = text;
   switch (text.back()) {
-    case 's': unit = 1; digits.pop_back(); break;
-    case 'm': unit = 60; digits.pop_back(); break;
-    case 'h': unit = 3600; digits.pop_back(); break;
-    case 'd': unit = 86400; digits.pop_back(); break;
+    case 's':
+      unit = 1;
+      digits.pop_back();
+      break;
+    case 'm':
+      unit = 60;
+      digits.pop_back();
+      break;
+    case 'h':
+      unit = 3600;
+      digits.pop_back();
+      break;
+    case 'd':
+      unit = 86400;
+      digits.pop_back();
+      break;
     default: break;
   }
   auto value = parse_int(digits);
@@ -167,7 +181,8 @@ Config load_config(const Env& env) {
 
   c.database_url = get(env, "DATABASE_URL").value_or("sqlite://" + c.data_dir + "/samwaad.db");
   if (starts_with(c.database_url, "postgres://") || starts_with(c.database_url, "postgresql://")) {
-    throw ConfigError("DATABASE_URL: postgres:// is not supported by this build yet; use sqlite://");
+    throw ConfigError(
+        "DATABASE_URL: postgres:// is not supported by this build yet; use sqlite://");
   }
   if (!starts_with(c.database_url, "sqlite://") || c.database_url.size() <= 9) {
     throw ConfigError("DATABASE_URL: must be sqlite://<path> (or postgres://...)");
@@ -196,9 +211,12 @@ Config load_config(const Env& env) {
   c.call_ring_timeout_ms =
       static_cast<int>(int_var(env, "CALL_RING_TIMEOUT_MS", 30000, 100, 600000));
   if (auto limits = get(env, "RATE_LIMITS")) {
-    if (*limits == "on") c.rate_limits = true;
-    else if (*limits == "off") c.rate_limits = false;
-    else throw ConfigError("RATE_LIMITS: must be on or off");
+    if (*limits == "on")
+      c.rate_limits = true;
+    else if (*limits == "off")
+      c.rate_limits = false;
+    else
+      throw ConfigError("RATE_LIMITS: must be on or off");
   }
 
   if (auto web = get(env, "WEB_DIR")) c.web_dir = *web;
@@ -210,9 +228,21 @@ Config load_config(const Env& env) {
     c.log_level = *level;
   }
   c.bcrypt_cost = static_cast<int>(int_var(env, "BCRYPT_COST", 12, 4, 16));
-  c.header_timeout = std::chrono::milliseconds(int_var(env, "HTTP_HEADER_TIMEOUT_MS", 10000, 100, 600000));
-  c.idle_timeout = std::chrono::milliseconds(int_var(env, "HTTP_IDLE_TIMEOUT_MS", 60000, 100, 3600000));
-  c.shutdown_timeout = std::chrono::milliseconds(int_var(env, "SHUTDOWN_TIMEOUT_MS", 10000, 0, 600000));
+  c.header_timeout =
+      std::chrono::milliseconds(int_var(env, "HTTP_HEADER_TIMEOUT_MS", 10000, 100, 600000));
+  c.idle_timeout =
+      std::chrono::milliseconds(int_var(env, "HTTP_IDLE_TIMEOUT_MS", 60000, 100, 3600000));
+  c.shutdown_timeout =
+      std::chrono::milliseconds(int_var(env, "SHUTDOWN_TIMEOUT_MS", 10000, 0, 600000));
+  c.realtime_queue_bytes = static_cast<std::size_t>(
+      int_var(env, "REALTIME_QUEUE_BYTES", 4 * 1024 * 1024, 64 * 1024, 256 * 1024 * 1024));
+  if (auto ttl = get(env, "UNUSED_UPLOAD_TTL")) {
+    auto seconds = parse_duration_s(*ttl);
+    if (!seconds) {
+      throw ConfigError("UNUSED_UPLOAD_TTL: must be a positive duration like 1d, 12h, 30m or 45s");
+    }
+    c.unused_upload_ttl_s = *seconds;
+  }
   return c;
 }
 
@@ -230,7 +260,8 @@ std::string resolve_jwt_secret(const Config& config) {
   tmp += ".tmp";
   // Created 0600 from the start: the secret is never readable by others, even briefly.
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  if (fd < 0) throw ConfigError("JWT_SECRET: cannot write a secret into DATA_DIR " + config.data_dir);
+  if (fd < 0)
+    throw ConfigError("JWT_SECRET: cannot write a secret into DATA_DIR " + config.data_dir);
   std::string line = secret + "\n";
   bool ok = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
   ok = ::fsync(fd) == 0 && ok;

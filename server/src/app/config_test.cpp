@@ -73,8 +73,17 @@ TEST(Config, Durations) {
   EXPECT_FALSE(parse_duration_s("-5m"));
 }
 
+TEST(Config, UnusedUploadTtlIsADuration) {
+  EXPECT_EQ(load_config({}).unused_upload_ttl_s, 86400);
+  EXPECT_EQ(load_config({{"UNUSED_UPLOAD_TTL", "2s"}}).unused_upload_ttl_s, 2);
+  EXPECT_EQ(load_config({{"UNUSED_UPLOAD_TTL", "3h"}}).unused_upload_ttl_s, 3 * 3600);
+  EXPECT_EQ(error_of({{"UNUSED_UPLOAD_TTL", "soon"}}).rfind("UNUSED_UPLOAD_TTL:", 0), 0u);
+  EXPECT_EQ(error_of({{"UNUSED_UPLOAD_TTL", "0s"}}).rfind("UNUSED_UPLOAD_TTL:", 0), 0u);
+}
+
 TEST(Config, DotenvParsing) {
-  auto env = parse_dotenv("# comment\nPORT=4000\nexport CLIENT_URL=\"http://a.b\"\n\nX='y z' \nY=1 # note\n");
+  auto env = parse_dotenv(
+      "# comment\nPORT=4000\nexport CLIENT_URL=\"http://a.b\"\n\nX='y z' \nY=1 # note\n");
   EXPECT_EQ(env.at("PORT"), "4000");
   EXPECT_EQ(env.at("CLIENT_URL"), "http://a.b");
   EXPECT_EQ(env.at("X"), "y z");

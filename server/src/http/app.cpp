@@ -27,7 +27,9 @@ HttpApp::HttpApp(Router router, AppPolicy policy, Handler fallback)
 Classified HttpApp::classify(const Request& request) const {
   if (request.method == "OPTIONS") return {Pool::general, "preflight"};
   auto match = router_.match(request.method, request.path);
-  if (match.route) return {match.route->pool, match.route->pattern};
+  if (match.route) {
+    return {match.route->pool, match.route->pattern, static_cast<bool>(match.route->open_body)};
+  }
   if (is_api(request.path)) return {Pool::general, "api-unmatched"};
   return {Pool::general, "static"};
 }
@@ -59,25 +61,50 @@ Response HttpApp::dispatch(Request& request) const {
   return fallback_(request);
 }
 
+Response HttpApp::error_response(const Request& request, const std::exception_ptr& error) const {
+  try {
+    std::rethrow_exception(error);
+  } catch (const ApiError& e) {
+    return Response::error(e);
+  } catch (const store::StoreUnavailable& e) {
+    spdlog::error(R"({{"msg":"storage unavailable","request_id":"{}"}})", request.request_id);
+    return Response::error(
+        ApiError(ErrorCode::unavailable, "storage is unavailable").with_retry_after(5));
+  } catch (const std::exception& e) {
+    // The detail goes to the log (with the request id), never to the client.
+    spdlog::error(R"({{"msg":"unhandled error","request_id":"{}","error":{}}})", request.request_id,
+                  nlohmann::json(std::string(e.what()))
+                      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  } catch (...) {
+    spdlog::error(R"({{"msg":"unhandled error","request_id":"{}"}})", request.request_id);
+  }
+  return Response::error(ApiError(ErrorCode::internal, "internal error"));
+}
+
 Response HttpApp::handle(Request& request) const {
   Response response;
   try {
     response = dispatch(request);
-  } catch (const ApiError& e) {
-    response = Response::error(e);
-  } catch (const store::StoreUnavailable& e) {
-    spdlog::error(R"({{"msg":"storage unavailable","request_id":"{}"}})", request.request_id);
-    response = Response::error(ApiError(ErrorCode::unavailable, "storage is unavailable")
-                                   .with_retry_after(5));
-  } catch (const std::exception& e) {
-    // The detail goes to the log (with the request id), never to the client.
-    spdlog::error(R"({{"msg":"unhandled error","request_id":"{}","error":{}}})",
-                  request.request_id, nlohmann::json(std::string(e.what())).dump(
-                                          -1, ' ', false, nlohmann::json::error_handler_t::replace));
-    response = Response::error(ApiError(ErrorCode::internal, "internal error"));
+  } catch (...) {
+    response = error_response(request, std::current_exception());
   }
   finish(request, response);
   return response;
+}
+
+OpenedBody HttpApp::open_body(Request& request) const {
+  OpenedBody opened;
+  try {
+    auto match = router_.match(request.method, request.path);
+    if (match.route && match.route->open_body) {
+      request.params = std::move(match.params);
+      opened.stream = match.route->open_body(request);
+    }
+  } catch (...) {
+    opened.refusal = error_response(request, std::current_exception());
+    finish(request, *opened.refusal);
+  }
+  return opened;
 }
 
 void HttpApp::finish(const Request& request, Response& response) const {

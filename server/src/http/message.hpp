@@ -4,6 +4,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -17,16 +18,20 @@ class ApiError;
 
 namespace samwaad::http {
 
+class BodyStream;
+
 // Header names are stored lower-case.
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
 struct Request {
-  std::string method;  // upper-case, e.g. "GET"
-  std::string target;  // as sent: path and query
-  std::string path;    // percent-decoded path, without the query
+  std::string method;                             // upper-case, e.g. "GET"
+  std::string target;                             // as sent: path and query
+  std::string path;                               // percent-decoded path, without the query
   std::multimap<std::string, std::string> query;  // decoded query parameters
   HeaderList headers;
   std::string body;
+  // Set instead of `body` for routes that stream their body (see body_stream.hpp).
+  std::shared_ptr<BodyStream> body_stream;
   std::string remote_address;
   std::string request_id;
   std::map<std::string, std::string> params;  // filled by the router from ":name" segments

@@ -17,7 +17,15 @@ std::vector<std::string> split_path(const std::string& path) {
 }
 
 void Router::add(std::string method, std::string pattern, Handler handler, Pool pool) {
-  Route route{std::move(method), pattern, std::move(handler), pool, split_path(pattern)};
+  Route route{std::move(method), pattern, std::move(handler), pool, split_path(pattern), {}};
+  routes_.push_back(std::move(route));
+}
+
+void Router::add_streaming(std::string method, std::string pattern, BodyOpener open_body,
+                           Handler handler, Pool pool) {
+  Route route{std::move(method), std::move(pattern), std::move(handler), pool, {}, {}};
+  route.segments = split_path(route.pattern);
+  route.open_body = std::move(open_body);
   routes_.push_back(std::move(route));
 }
 
@@ -31,8 +39,10 @@ RouteMatch Router::match(const std::string& method, const std::string& path) con
     for (std::size_t i = 0; i < segments.size() && ok; ++i) {
       const auto& want = route.segments[i];
       if (!want.empty() && want.front() == ':') {
-        if (segments[i].empty()) ok = false;
-        else params[want.substr(1)] = segments[i];
+        if (segments[i].empty())
+          ok = false;
+        else
+          params[want.substr(1)] = segments[i];
       } else if (want != segments[i]) {
         ok = false;
       }

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "http/body_stream.hpp"
 #include "http/message.hpp"
 
 namespace samwaad::http {
@@ -23,6 +24,7 @@ struct Route {
   Handler handler;
   Pool pool = Pool::general;
   std::vector<std::string> segments;
+  BodyOpener open_body;  // set for routes that stream their body
 };
 
 struct RouteMatch {
@@ -35,6 +37,9 @@ struct RouteMatch {
 class Router {
  public:
   void add(std::string method, std::string pattern, Handler handler, Pool pool = Pool::general);
+  // A route whose body is streamed to what `open_body` returns (uploads).
+  void add_streaming(std::string method, std::string pattern, BodyOpener open_body, Handler handler,
+                     Pool pool = Pool::general);
   RouteMatch match(const std::string& method, const std::string& path) const;
 
  private:

@@ -6,6 +6,7 @@
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
 #include <csignal>
 #include <list>
 #include <nlohmann/json.hpp>
@@ -13,8 +14,11 @@
 #include "core/error.hpp"
 #include "core/ids.hpp"
 #include "http/app.hpp"
+#include "http/body_stream.hpp"
 #include "http/message.hpp"
+#include "net/engineio_server.hpp"
 #include "obs/metrics.hpp"
+#include "realtime/engine.hpp"
 
 namespace samwaad::net {
 
@@ -34,6 +38,8 @@ namespace {
 // show a network error instead of our 413.
 constexpr auto kLingerTime = std::chrono::seconds(2);
 constexpr std::size_t kLingerBytes = 64 * 1024 * 1024;
+// Streamed bodies (uploads) go to their route in pieces of at most this size.
+constexpr std::size_t kStreamChunkBytes = 64 * 1024;
 
 bool valid_request_id(std::string_view id) {
   if (id.empty() || id.size() > 64) return false;
@@ -49,6 +55,44 @@ std::string to_lower(std::string_view s) {
   for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
 }
+
+// Worker pool, I/O thread and timers for the realtime hub, on Asio.
+class AsioRuntime final : public realtime::Runtime {
+ public:
+  AsioRuntime(asio::io_context& ioc, asio::thread_pool& pool) : ioc_(ioc), pool_(pool) {}
+
+  void blocking(std::function<void()> work, std::function<void()> done) override {
+    asio::post(pool_, [this, work = std::move(work), done = std::move(done)]() mutable {
+      work();
+      asio::post(ioc_, std::move(done));
+    });
+  }
+  void post(std::function<void()> fn) override { asio::post(ioc_, std::move(fn)); }
+
+  class AsioTimer final : public Timer {
+   public:
+    explicit AsioTimer(asio::io_context& ioc) : timer(std::make_shared<asio::steady_timer>(ioc)) {}
+    ~AsioTimer() override {
+      *alive = false;
+      timer->cancel();
+    }
+    std::shared_ptr<asio::steady_timer> timer;
+    std::shared_ptr<bool> alive = std::make_shared<bool>(true);
+  };
+  std::unique_ptr<Timer> after(std::chrono::milliseconds delay, std::function<void()> fn) override {
+    auto handle = std::make_unique<AsioTimer>(ioc_);
+    handle->timer->expires_after(delay);
+    handle->timer->async_wait([timer = handle->timer, alive = handle->alive,
+                               fn = std::move(fn)](const beast::error_code& ec) {
+      if (!ec && *alive) fn();
+    });
+    return handle;
+  }
+
+ private:
+  asio::io_context& ioc_;
+  asio::thread_pool& pool_;
+};
 
 }  // namespace
 
@@ -84,10 +128,45 @@ struct HttpServer::Impl {
   std::atomic<int> hashing_load{0};
   bool stopping = false;
   std::list<Session> sessions;  // touched only on the I/O thread
+  AsioRuntime runtime{ioc, general};
+  // The Engine.IO servers by path (the conformance server serves two). Engines
+  // has EngineServer's interface and dispatches on request.path, so the
+  // session loop reads the same with one engine or several.
+  struct Engines {
+    std::vector<std::pair<std::string, std::unique_ptr<EngineServer>>> by_path;
+
+    EngineServer* find(const std::string& path) const {
+      for (const auto& [engine_path, server] : by_path) {
+        if (path == engine_path || path + "/" == engine_path) return server.get();
+      }
+      return nullptr;
+    }
+    awaitable<http::Response> handle_polling(http::Request& request) {
+      co_return co_await find(request.path)->handle_polling(request);
+    }
+    awaitable<void> handle_websocket(beast::tcp_stream stream,
+                                     bhttp::request<bhttp::string_body> upgrade,
+                                     http::Request& request) {
+      co_await find(request.path)->handle_websocket(std::move(stream), std::move(upgrade), request);
+    }
+    void shutdown() {
+      for (auto& entry : by_path) entry.second->shutdown();
+    }
+  };
+  std::unique_ptr<Engines> engine;
+
+  bool is_engine_path(const std::string& path) const { return engine && engine->find(path); }
 
   awaitable<void> accept_loop();
   awaitable<void> run_session(tcp::socket socket);
   awaitable<http::Response> execute(http::Request& request, const http::Classified& route);
+  awaitable<http::OpenedBody> open_body(http::Request& request);
+  awaitable<std::optional<http::Response>> read_streamed_body(
+      beast::tcp_stream& stream, beast::flat_buffer& buffer,
+      bhttp::request_parser<bhttp::string_body>& head_parser, http::BodyStream& sink,
+      const http::Request& request, bool& broken);
+  awaitable<void> send_continue_if_expected(beast::tcp_stream& stream,
+                                            const http::Request& request);
   awaitable<void> write(beast::tcp_stream& stream, http::Response& response, bool keep_alive,
                         bool head_only);
   awaitable<void> linger_close(beast::tcp_stream& stream);
@@ -130,6 +209,66 @@ awaitable<http::Response> HttpServer::Impl::execute(http::Request& request,
   co_return co_await asio::co_spawn(
       general, [&]() -> awaitable<http::Response> { co_return app.handle(request); },
       use_awaitable);
+}
+
+// Runs the route's BodyOpener on the worker pool: it may block (authentication).
+awaitable<http::OpenedBody> HttpServer::Impl::open_body(http::Request& request) {
+  co_return co_await asio::co_spawn(
+      general, [&]() -> awaitable<http::OpenedBody> { co_return app.open_body(request); },
+      use_awaitable);
+}
+
+// Feeds the body to `sink` piece by piece as it arrives, so at most one piece
+// of it is in this server's buffers at a time. Returns nothing when the sink
+// took the whole body, a finished error response when the sink or the size
+// limit refused it, or nothing with `broken` set when the client went away or
+// timed out mid-body.
+awaitable<std::optional<http::Response>> HttpServer::Impl::read_streamed_body(
+    beast::tcp_stream& stream, beast::flat_buffer& buffer,
+    bhttp::request_parser<bhttp::string_body>& head_parser, http::BodyStream& sink,
+    const http::Request& request, bool& broken) {
+  // The head was parsed for a string body; Beast lets the parser switch to a
+  // caller-supplied buffer before the body starts.
+  bhttp::request_parser<bhttp::buffer_body> parser(std::move(head_parser));
+  parser.body_limit(sink.max_bytes());
+  std::vector<char> chunk(kStreamChunkBytes);
+  std::optional<ApiError> refused;
+  stream.expires_after(options.body_timeout);
+  try {
+    while (!parser.is_done() && !refused) {
+      parser.get().body().data = chunk.data();
+      parser.get().body().size = chunk.size();
+      auto [ec, n] = co_await bhttp::async_read_some(stream, buffer, parser, as_tuple_awaitable);
+      if (ec == bhttp::error::body_limit) {
+        refused = ApiError(ErrorCode::payload_too_large, "request body too large");
+      } else if (ec && ec != bhttp::error::need_buffer) {
+        broken = true;
+        co_return std::nullopt;
+      } else {
+        sink.append({chunk.data(), chunk.size() - parser.get().body().size});
+      }
+    }
+    if (!refused) sink.finish();
+  } catch (const ApiError& e) {
+    refused = e;
+  } catch (const std::exception& e) {
+    spdlog::error(R"({{"msg":"streamed body failed","request_id":"{}","error":{}}})",
+                  request.request_id, nlohmann::json(std::string(e.what())).dump());
+    refused = ApiError(ErrorCode::internal, "internal error");
+  }
+  if (!refused) co_return std::nullopt;
+  http::Response response = http::Response::error(*refused);
+  app.finish(request, response);
+  co_return response;
+}
+
+awaitable<void> HttpServer::Impl::send_continue_if_expected(beast::tcp_stream& stream,
+                                                            const http::Request& request) {
+  if (auto expect = request.header("expect"); expect && to_lower(*expect) == "100-continue") {
+    static const std::string kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+    stream.expires_after(options.write_timeout);
+    co_await asio::async_write(stream, asio::buffer(kContinue), as_tuple_awaitable);
+  }
 }
 
 awaitable<void> HttpServer::Impl::write(beast::tcp_stream& stream, http::Response& response,
@@ -204,8 +343,8 @@ awaitable<void> HttpServer::Impl::run_session(tcp::socket socket) {
       }
       // Malformed or oversized head: answer once, then close.
       request.path = "/";
-      std::string message = rec == bhttp::error::header_limit ? "request head too large"
-                                                              : "malformed HTTP request";
+      std::string message =
+          rec == bhttp::error::header_limit ? "request head too large" : "malformed HTTP request";
       http::Response r = http::Response::error(ApiError(ErrorCode::validation, message));
       r.status = rec == bhttp::error::header_limit ? 431 : 400;
       app.finish(request, r);
@@ -230,41 +369,79 @@ awaitable<void> HttpServer::Impl::run_session(tcp::socket socket) {
     http::Response response;
     bool close_after = false;
     std::string route_name = "malformed";
-    if (!http::parse_target(request.target, request.path, request.query)) {
+    const bool target_ok = http::parse_target(request.target, request.path, request.query);
+    // Routes that stream their body (uploads) authenticate and pick their
+    // limit before a byte of the body is read.
+    http::OpenedBody opened;
+    if (target_ok && !is_engine_path(request.path) && app.classify(request).opens_body) {
+      opened = co_await open_body(request);
+    }
+    const std::size_t body_limit =
+        opened.stream ? opened.stream->max_bytes() : options.max_body_bytes;
+    if (!target_ok) {
       request.path = "/";
       response = http::Response::error(ApiError(ErrorCode::validation, "malformed request target"));
       app.finish(request, response);
       close_after = true;
-    } else if (auto length = parser.content_length();
-               length && *length > options.max_body_bytes) {
+    } else if (is_engine_path(request.path) && beast::websocket::is_upgrade(parser.get())) {
+      // The connection becomes a WebSocket: it leaves the HTTP session's care.
+      route_name = "engine.io-websocket";
+      metrics.record_request(request.method, route_name, 101, 0);
+      sessions.erase(self);
+      metrics.connection_closed();
+      stream.expires_never();
+      co_await engine->handle_websocket(std::move(stream), parser.release(), request);
+      co_return;
+    } else if (opened.refusal) {
+      route_name = app.classify(request).route_name;
+      response = std::move(*opened.refusal);
+      close_after = !parser.is_done();  // a body we will not read ends the connection
+    } else if (auto length = parser.content_length(); length && *length > body_limit) {
       // Refused before reading the body.
       route_name = app.classify(request).route_name;
-      response = http::Response::error(
-          ApiError(ErrorCode::payload_too_large, "request body too large"));
+      response =
+          http::Response::error(ApiError(ErrorCode::payload_too_large, "request body too large"));
       app.finish(request, response);
       close_after = true;
+    } else if (opened.stream) {
+      auto route = app.classify(request);
+      route_name = route.route_name;
+      co_await send_continue_if_expected(stream, request);
+      bool broken = false;
+      auto refusal =
+          co_await read_streamed_body(stream, buffer, parser, *opened.stream, request, broken);
+      if (broken) break;  // timed out or went away mid-body: nobody to answer
+      if (refusal) {
+        response = std::move(*refusal);
+        close_after = true;
+      } else {
+        request.body_stream = std::move(opened.stream);
+        response = co_await execute(request, route);
+      }
     } else {
       parser.body_limit(options.max_body_bytes);
-      if (auto expect = request.header("expect"); expect && to_lower(*expect) == "100-continue") {
-        static const std::string kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-        stream.expires_after(options.write_timeout);
-        co_await asio::async_write(stream, asio::buffer(kContinue), as_tuple_awaitable);
-      }
+      co_await send_continue_if_expected(stream, request);
       stream.expires_after(options.body_timeout);
       auto [bec, bn] = co_await bhttp::async_read(stream, buffer, parser, as_tuple_awaitable);
       if (bec == bhttp::error::body_limit) {
         route_name = app.classify(request).route_name;
-        response = http::Response::error(
-            ApiError(ErrorCode::payload_too_large, "request body too large"));
+        response =
+            http::Response::error(ApiError(ErrorCode::payload_too_large, "request body too large"));
         app.finish(request, response);
         close_after = true;
       } else if (bec) {
         break;  // timed out or went away mid-body: nobody to answer
       } else {
         request.body = std::move(parser.get().body());
-        auto route = app.classify(request);
-        route_name = route.route_name;
-        response = co_await execute(request, route);
+        if (is_engine_path(request.path)) {
+          route_name = "engine.io-polling";
+          response = co_await engine->handle_polling(request);
+          app.finish(request, response);
+        } else {
+          auto route = app.classify(request);
+          route_name = route.route_name;
+          response = co_await execute(request, route);
+        }
       }
     }
 
@@ -300,6 +477,7 @@ void HttpServer::Impl::begin_shutdown() {
   beast::error_code ec;
   acceptor.close(ec);
   signals.cancel(ec);
+  if (engine) engine->shutdown();
   // Idle keep-alive connections close now; busy ones finish their request.
   for (auto& session : sessions) {
     if (!session.busy) session.stream->cancel();
@@ -318,8 +496,7 @@ awaitable<void> HttpServer::Impl::drain() {
     co_await timer.async_wait(as_tuple_awaitable);
   }
   if (!sessions.empty()) {
-    spdlog::warn(R"({{"msg":"shutdown timeout, closing connections","open":{}}})",
-                 sessions.size());
+    spdlog::warn(R"({{"msg":"shutdown timeout, closing connections","open":{}}})", sessions.size());
   }
   ioc.stop();
 }
@@ -342,6 +519,25 @@ void HttpServer::run() {
   impl_->ioc.run();
   impl_->general.join();
   impl_->hashing.join();
+}
+
+realtime::Runtime& HttpServer::runtime() { return impl_->runtime; }
+
+void HttpServer::attach_engine(std::string path, const realtime::EngineOptions& options,
+                               realtime::EngineHandler& handler,
+                               std::optional<std::string> cors_origin) {
+  // Several paths may be attached (each its own sessions and handler); attaching
+  // the same path again replaces its engine.
+  if (!impl_->engine) impl_->engine = std::make_unique<Impl::Engines>();
+  auto server =
+      std::make_unique<EngineServer>(impl_->ioc, options, handler, std::move(cors_origin));
+  for (auto& entry : impl_->engine->by_path) {
+    if (entry.first == path) {
+      entry.second = std::move(server);
+      return;
+    }
+  }
+  impl_->engine->by_path.emplace_back(std::move(path), std::move(server));
 }
 
 void HttpServer::stop() {

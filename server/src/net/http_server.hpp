@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace samwaad::http {
@@ -17,15 +18,20 @@ class HttpApp;
 namespace samwaad::obs {
 class Metrics;
 }
+namespace samwaad::realtime {
+class Runtime;
+class EngineHandler;
+struct EngineOptions;
+}  // namespace samwaad::realtime
 
 namespace samwaad::net {
 
 struct ServerOptions {
   std::string host = "0.0.0.0";
-  uint16_t port = 3000;  // 0 picks an ephemeral port
-  std::chrono::milliseconds header_timeout{10'000};    // whole request head
-  std::chrono::milliseconds idle_timeout{60'000};      // between keep-alive requests
-  std::chrono::milliseconds body_timeout{60'000};      // whole request body
+  uint16_t port = 3000;                              // 0 picks an ephemeral port
+  std::chrono::milliseconds header_timeout{10'000};  // whole request head
+  std::chrono::milliseconds idle_timeout{60'000};    // between keep-alive requests
+  std::chrono::milliseconds body_timeout{60'000};    // whole request body
   std::chrono::milliseconds write_timeout{30'000};
   std::chrono::milliseconds shutdown_timeout{10'000};  // in-flight requests on SIGTERM
   std::size_t max_header_bytes = 16 * 1024;
@@ -49,6 +55,13 @@ class HttpServer {
   void run();
   // Thread-safe.
   void stop();
+
+  // Worker pool, I/O thread and timers, for the realtime hub.
+  realtime::Runtime& runtime();
+  // Serves Engine.IO (polling and WebSocket) at `path`, e.g. "/socket.io/".
+  // May be called for several paths, each with its own handler.
+  void attach_engine(std::string path, const realtime::EngineOptions& options,
+                     realtime::EngineHandler& handler, std::optional<std::string> cors_origin);
 
  private:
   struct Impl;

@@ -411,6 +411,580 @@ std::string param_name(const ::testing::TestParamInfo<BackendParam>& info) {
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreContract, ::testing::ValuesIn(backends()), param_name);
 
+// --- Conversations and messages.
+
+class ChatContract : public StoreContract {
+ protected:
+  void SetUp() override {
+    StoreContract::SetUp();
+    store().insert_user(make_user(1, "Asha", "asha@example.com"));
+    store().insert_user(make_user(2, "Bilal", "bilal@example.com"));
+    store().insert_user(make_user(3, "Chen", "chen@example.com"));
+    store().insert_user(make_user(4, "Dana", "dana@example.com"));
+  }
+
+  const std::string a = test_id(1);
+  const std::string b = test_id(2);
+  const std::string c = test_id(3);
+  const std::string d = test_id(4);
+
+  Message send(const std::string& from, const std::string& to, const std::string& text,
+               int64_t created_ms = 1'700'000'000'000,
+               std::optional<std::string> client_id = std::nullopt) {
+    Message m;
+    m.from = from;
+    m.to = to;
+    m.text = text;
+    m.client_id = std::move(client_id);
+    m.created_ms = created_ms;
+    InsertedMessage inserted = store().insert_message(m);
+    EXPECT_FALSE(inserted.duplicate);
+    return inserted.message;
+  }
+
+  // Every message of the conversation via backward pages of `page_size`.
+  std::vector<std::string> walk_backward(const std::string& conversation, int page_size) {
+    std::vector<std::string> ids;
+    std::optional<std::string> before;
+    for (int guard = 0; guard < 1000; ++guard) {
+      MessagePage page = store().list_messages(conversation, page_size, before, std::nullopt);
+      EXPECT_LE(page.messages.size(), static_cast<std::size_t>(page_size));
+      const std::vector<std::string> page_ids = ids_of(page.messages);
+      ids.insert(ids.begin(), page_ids.begin(), page_ids.end());
+      if (!page.has_more) break;
+      EXPECT_FALSE(page.messages.empty());
+      before = page.messages.front().id;
+    }
+    return ids;
+  }
+
+  std::vector<std::string> walk_forward(const std::string& conversation, int page_size,
+                                        std::optional<std::string> after) {
+    std::vector<std::string> ids;
+    for (int guard = 0; guard < 1000; ++guard) {
+      MessagePage page = store().list_messages(conversation, page_size, std::nullopt, after);
+      EXPECT_LE(page.messages.size(), static_cast<std::size_t>(page_size));
+      for (const Message& m : page.messages) ids.push_back(m.id);
+      if (!page.has_more) break;
+      EXPECT_FALSE(page.messages.empty());
+      after = page.messages.back().id;
+    }
+    return ids;
+  }
+
+  static std::vector<std::string> ids_of(const std::vector<Message>& messages) {
+    std::vector<std::string> ids;
+    for (const Message& m : messages) ids.push_back(m.id);
+    return ids;
+  }
+};
+
+void expect_same_message(const Message& actual, const Message& expected) {
+  EXPECT_EQ(actual.id, expected.id);
+  EXPECT_EQ(actual.conversation_id, expected.conversation_id);
+  EXPECT_EQ(actual.from, expected.from);
+  EXPECT_EQ(actual.to, expected.to);
+  EXPECT_EQ(actual.text, expected.text);
+  EXPECT_EQ(actual.image_json, expected.image_json);
+  EXPECT_EQ(actual.call_json, expected.call_json);
+  EXPECT_EQ(actual.client_id, expected.client_id);
+  EXPECT_EQ(actual.delivered_ms, expected.delivered_ms);
+  EXPECT_EQ(actual.read_ms, expected.read_ms);
+  EXPECT_EQ(actual.created_ms, expected.created_ms);
+}
+
+TEST_P(ChatContract, OneConversationPerPairInEitherOrder) {
+  Conversation ab = store().get_or_create_conversation(b, a, 5000);
+  EXPECT_TRUE(is_object_id(ab.id));
+  EXPECT_EQ(ab.user_a, a);  // sorted pair
+  EXPECT_EQ(ab.user_b, b);
+  EXPECT_EQ(ab.created_ms, 5000);
+  EXPECT_EQ(ab.updated_ms, 5000);
+  EXPECT_EQ(ab.last_message_id, std::nullopt);
+
+  Conversation again = store().get_or_create_conversation(a, b, 6000);
+  EXPECT_EQ(again.id, ab.id);
+  EXPECT_EQ(again.created_ms, 5000);
+  EXPECT_NE(store().get_or_create_conversation(a, c, 6000).id, ab.id);
+
+  auto found = store().find_conversation(ab.id);
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->user_a, a);
+  EXPECT_EQ(found->user_b, b);
+  EXPECT_FALSE(store().find_conversation(test_id(99)));
+
+  EXPECT_THROW(store().get_or_create_conversation(a, a, 1), StoreConflict);
+  EXPECT_THROW(store().get_or_create_conversation(a, test_id(99), 1), StoreConflict);
+}
+
+TEST_P(ChatContract, InsertedMessageIsStoredWholeAndBecomesTheLastMessage) {
+  Message m;
+  m.from = b;
+  m.to = a;
+  m.text = "héllo ✓";
+  m.image_json = R"({"url":"/media/x.png"})";
+  m.call_json = R"({"id":"c1"})";
+  m.client_id = "tab-1:42";
+  m.created_ms = 1'700'000'000'123;
+  m.conversation_id = "ignored";
+  InsertedMessage inserted = store().insert_message(m);
+  EXPECT_FALSE(inserted.duplicate);
+  const Message& stored = inserted.message;
+  EXPECT_TRUE(is_object_id(stored.id));
+  EXPECT_TRUE(is_object_id(stored.conversation_id));
+  EXPECT_EQ(stored.text, m.text);
+  EXPECT_EQ(stored.delivered_ms, std::nullopt);
+  EXPECT_EQ(stored.read_ms, std::nullopt);
+
+  auto found = store().find_message(stored.id);
+  ASSERT_TRUE(found);
+  expect_same_message(*found, stored);
+  EXPECT_FALSE(store().find_message(test_id(99)));
+
+  Conversation conversation = store().get_or_create_conversation(a, b, 1);
+  EXPECT_EQ(conversation.id, stored.conversation_id);
+  EXPECT_EQ(conversation.last_message_id, stored.id);
+  EXPECT_EQ(conversation.updated_ms, m.created_ms);
+}
+
+TEST_P(ChatContract, StoreAssignedIdsGrowInInsertOrder) {
+  std::string previous;
+  for (int i = 0; i < 50; ++i) {
+    Message m = send(i % 2 ? a : b, i % 2 ? b : a, "n" + std::to_string(i));
+    EXPECT_GT(m.id, previous);
+    previous = m.id;
+  }
+  reopen();
+  EXPECT_GT(send(a, b, "after reopening").id, previous);
+}
+
+TEST_P(ChatContract, RepeatedClientIdReturnsTheFirstMessage) {
+  Message first = send(a, b, "first", 1000, "cid-1");
+  Message repeat;
+  repeat.from = a;
+  repeat.to = c;  // even to someone else: the key is the sender's
+  repeat.text = "second";
+  repeat.client_id = "cid-1";
+  repeat.created_ms = 2000;
+  InsertedMessage again = store().insert_message(repeat);
+  EXPECT_TRUE(again.duplicate);
+  expect_same_message(again.message, first);
+
+  // Another sender may use the same key; messages without one never collide.
+  EXPECT_NE(send(b, a, "from b", 3000, "cid-1").id, first.id);
+  send(a, b, "no key 1");
+  send(a, b, "no key 2");
+  MessagePage page = store().list_messages(first.conversation_id, 100, std::nullopt, std::nullopt);
+  EXPECT_EQ(page.messages.size(), 4u);
+  EXPECT_TRUE(store().get_or_create_conversation(a, c, 1).last_message_id == std::nullopt);
+}
+
+TEST_P(ChatContract, MessageToUnknownUserOrSelfIsAConflictAndLeavesNothing) {
+  Message m;
+  m.from = a;
+  m.to = test_id(99);
+  m.text = "nobody";
+  m.created_ms = 1;
+  EXPECT_THROW(store().insert_message(m), StoreConflict);
+  m.to = a;
+  EXPECT_THROW(store().insert_message(m), StoreConflict);
+  EXPECT_TRUE(store().list_conversations(a, 10, std::nullopt).empty());
+  // The store is still usable, and the failed key is free.
+  m.to = b;
+  m.client_id = "k";
+  EXPECT_FALSE(store().insert_message(m).duplicate);
+}
+
+TEST_P(ChatContract, MarkDeliveredOnceAndOnlyByTheRecipient) {
+  Message m = send(a, b, "hi");
+  EXPECT_FALSE(store().mark_delivered(m.id, a, 10));  // the sender cannot
+  EXPECT_FALSE(store().mark_delivered(m.id, c, 10));
+  EXPECT_FALSE(store().mark_delivered(test_id(99), b, 10));
+  auto delivered = store().mark_delivered(m.id, b, 20);
+  ASSERT_TRUE(delivered);
+  EXPECT_EQ(delivered->delivered_ms, 20);
+  EXPECT_EQ(delivered->conversation_id, m.conversation_id);
+  EXPECT_EQ(delivered->from, a);
+  EXPECT_FALSE(store().mark_delivered(m.id, b, 30));
+  EXPECT_EQ(store().find_message(m.id)->delivered_ms, 20);
+  EXPECT_EQ(store().find_message(m.id)->read_ms, std::nullopt);
+}
+
+TEST_P(ChatContract, MarkReadUpToMarksOnlyThePeersMessagesUpToTheId) {
+  Message m1 = send(a, b, "1");
+  Message m2 = send(a, b, "2");
+  Message m3 = send(b, a, "3");
+  Message m4 = send(a, b, "4");
+  Message other = send(c, b, "elsewhere");
+  store().mark_delivered(m1.id, b, 50);
+  const std::string conversation = m1.conversation_id;
+
+  ReadResult read = store().mark_read_up_to(b, conversation, m3.id, 100);
+  EXPECT_EQ(read.count, 2);
+  EXPECT_EQ(read.newest_id, m2.id);
+  EXPECT_EQ(store().find_message(m1.id)->read_ms, 100);
+  EXPECT_EQ(store().find_message(m1.id)->delivered_ms, 50);  // kept
+  EXPECT_EQ(store().find_message(m2.id)->read_ms, 100);
+  EXPECT_EQ(store().find_message(m2.id)->delivered_ms, 100);         // read implies delivered
+  EXPECT_EQ(store().find_message(m3.id)->read_ms, std::nullopt);     // b's own
+  EXPECT_EQ(store().find_message(m4.id)->read_ms, std::nullopt);     // newer
+  EXPECT_EQ(store().find_message(other.id)->read_ms, std::nullopt);  // other conversation
+
+  EXPECT_EQ(store().mark_read_up_to(b, conversation, m2.id, 200).count, 0);
+  EXPECT_EQ(store().find_message(m2.id)->read_ms, 100);  // the first read time stays
+  ReadResult rest = store().mark_read_up_to(b, conversation, m4.id, 300);
+  EXPECT_EQ(rest.count, 1);
+  EXPECT_EQ(rest.newest_id, m4.id);
+  EXPECT_EQ(store().mark_read_up_to(a, conversation, m4.id, 300).newest_id, m3.id);
+}
+
+TEST_P(ChatContract, ListsUndeliveredOldestFirstPerRecipient) {
+  Message m1 = send(a, b, "1");
+  Message m2 = send(c, b, "2");
+  send(b, a, "to a");
+  Message m3 = send(a, b, "3");
+  store().mark_delivered(m2.id, b, 10);
+  EXPECT_EQ(ChatContract::ids_of(store().list_undelivered(b, 10, std::nullopt)),
+            (std::vector<std::string>{m1.id, m3.id}));
+  EXPECT_EQ(ChatContract::ids_of(store().list_undelivered(b, 1, std::nullopt)),
+            (std::vector<std::string>{m1.id}));
+  EXPECT_EQ(ChatContract::ids_of(store().list_undelivered(b, 10, m1.id)),
+            (std::vector<std::string>{m3.id}));
+  EXPECT_TRUE(store().list_undelivered(b, 10, m3.id).empty());
+  EXPECT_EQ(store().list_undelivered(a, 10, std::nullopt).size(), 1u);
+  EXPECT_TRUE(store().list_undelivered(d, 10, std::nullopt).empty());
+  EXPECT_TRUE(store().list_undelivered(b, 0, std::nullopt).empty());
+  store().mark_read_up_to(b, m3.conversation_id, m3.id, 20);  // reading delivers
+  EXPECT_TRUE(store().list_undelivered(b, 10, std::nullopt).empty());
+}
+
+TEST_P(ChatContract, ListsConversationsRecentFirstWithLastMessageAndUnreadCount) {
+  send(b, a, "old from b", 1000);
+  Message from_c = send(c, a, "from c", 2000);
+  send(c, a, "again from c", 3000);
+  Message to_b = send(a, b, "newest", 4000);
+  store().get_or_create_conversation(a, d, 2500);  // empty conversation
+
+  auto list = store().list_conversations(a, 10, std::nullopt);
+  ASSERT_EQ(list.size(), 3u);
+  EXPECT_EQ(list[0].conversation.id, to_b.conversation_id);
+  ASSERT_TRUE(list[0].last_message);
+  expect_same_message(*list[0].last_message, to_b);
+  EXPECT_EQ(list[0].unread_count, 1);  // "old from b"; a's own message does not count
+  EXPECT_EQ(list[1].conversation.id, from_c.conversation_id);
+  EXPECT_EQ(list[1].last_message->text, "again from c");
+  EXPECT_EQ(list[1].unread_count, 2);
+  EXPECT_EQ(list[1].conversation.updated_ms, 3000);
+  EXPECT_FALSE(list[2].last_message);
+  EXPECT_EQ(list[2].unread_count, 0);
+  EXPECT_EQ(list[2].conversation.updated_ms, 2500);
+
+  store().mark_read_up_to(a, from_c.conversation_id, from_c.id, 5000);
+  EXPECT_EQ(store().list_conversations(a, 10, std::nullopt)[1].unread_count, 1);
+  EXPECT_EQ(store().list_conversations(b, 10, std::nullopt).size(), 1u);
+  EXPECT_EQ(store().list_conversations(b, 10, std::nullopt)[0].unread_count, 1);
+  EXPECT_EQ(store().list_conversations(a, 1, std::nullopt).size(), 1u);
+  EXPECT_TRUE(store().list_conversations(a, 0, std::nullopt).empty());
+}
+
+TEST_P(ChatContract, ConversationCursorPagesWithoutGapsEvenOnTies) {
+  // Three conversations updated at the same millisecond, one later.
+  std::vector<std::string> expected;
+  send(a, b, "x", 7000);
+  send(a, c, "x", 7000);
+  send(a, d, "x", 7000);
+  send(d, b, "not a's", 7000);
+  auto all = store().list_conversations(a, 10, std::nullopt);
+  ASSERT_EQ(all.size(), 3u);
+  for (const auto& s : all) expected.push_back(s.conversation.id);
+  EXPECT_TRUE(std::is_sorted(expected.rbegin(), expected.rend()));  // ties: higher id first
+
+  std::vector<std::string> walked;
+  std::optional<ConversationCursor> cursor;
+  for (int i = 0; i < 10; ++i) {
+    auto page = store().list_conversations(a, 1, cursor);
+    if (page.empty()) break;
+    walked.push_back(page[0].conversation.id);
+    cursor = ConversationCursor{page[0].conversation.updated_ms, page[0].conversation.id};
+  }
+  EXPECT_EQ(walked, expected);
+}
+
+TEST_P(ChatContract, PagesMessagesBackwardAndForwardWithoutGapsOrDuplicates) {
+  std::vector<std::string> all;
+  for (int i = 0; i < 25; ++i) all.push_back(send(i % 3 ? a : b, i % 3 ? b : a, "m").id);
+  send(a, c, "elsewhere");
+  const std::string conversation = store().find_message(all[0])->conversation_id;
+
+  for (int size : {1, 7, 25, 100}) {
+    EXPECT_EQ(walk_backward(conversation, size), all) << size;
+    // Without a cursor a page is the newest one; the lowest id starts from the beginning.
+    EXPECT_EQ(walk_forward(conversation, size, std::string(24, '0')), all) << size;
+  }
+  MessagePage newest = store().list_messages(conversation, 10, std::nullopt, std::nullopt);
+  EXPECT_TRUE(newest.has_more);
+  EXPECT_EQ(ChatContract::ids_of(newest.messages),
+            std::vector<std::string>(all.begin() + 15, all.end()));
+  MessagePage before = store().list_messages(conversation, 5, all[10], std::nullopt);
+  EXPECT_TRUE(before.has_more);
+  EXPECT_EQ(ChatContract::ids_of(before.messages),
+            std::vector<std::string>(all.begin() + 5, all.begin() + 10));
+  MessagePage first = store().list_messages(conversation, 5, all[5], std::nullopt);
+  EXPECT_FALSE(first.has_more);
+  EXPECT_EQ(first.messages.size(), 5u);
+  MessagePage after = store().list_messages(conversation, 5, std::nullopt, all[10]);
+  EXPECT_TRUE(after.has_more);
+  EXPECT_EQ(ChatContract::ids_of(after.messages),
+            std::vector<std::string>(all.begin() + 11, all.begin() + 16));
+  MessagePage caught_up = store().list_messages(conversation, 5, std::nullopt, all.back());
+  EXPECT_TRUE(caught_up.messages.empty());
+  EXPECT_FALSE(caught_up.has_more);
+  EXPECT_TRUE(store().list_messages(conversation, 5, all[0], std::nullopt).messages.empty());
+  // Catching up from a point: exactly what came after it.
+  EXPECT_EQ(walk_forward(conversation, 4, all[19]),
+            std::vector<std::string>(all.begin() + 20, all.end()));
+  EXPECT_THROW(store().list_messages(conversation, 5, all[1], all[2]), std::invalid_argument);
+  EXPECT_TRUE(store().list_messages(test_id(99), 5, std::nullopt, std::nullopt).messages.empty());
+}
+
+TEST_P(ChatContract, ConcurrentSendsAreAllStoredExactlyOnce) {
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 40;
+  const std::vector<std::string> users{a, b, c, d};
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      try {
+        const std::string& from = users[t % 4];
+        const std::string& to = users[(t + 1) % 4];
+        for (int i = 0; i < kPerThread; ++i) {
+          Message m;
+          m.from = from;
+          m.to = to;
+          m.text = "t" + std::to_string(t) + " #" + std::to_string(i);
+          m.client_id = "t" + std::to_string(t) + "-" + std::to_string(i);
+          m.created_ms = 1'700'000'000'000 + i;
+          InsertedMessage first = store().insert_message(m);
+          // A resend (a reconnecting client) gets the same message back.
+          InsertedMessage resend = store().insert_message(m);
+          if (first.duplicate || !resend.duplicate || resend.message.id != first.message.id) {
+            ++failures;
+          }
+          if (!store().find_message(first.message.id)) ++failures;
+        }
+      } catch (const std::exception& e) {
+        ADD_FAILURE() << "thread " << t << ": " << e.what();
+        ++failures;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(failures.load(), 0);
+
+  std::set<std::string> ids;
+  std::set<std::string> client_ids;
+  std::size_t rows = 0;
+  for (std::size_t i = 0; i < users.size(); ++i) {
+    const Conversation conversation =
+        store().get_or_create_conversation(users[i], users[(i + 1) % 4], 1);
+    MessagePage page = store().list_messages(conversation.id, 100, std::nullopt, std::nullopt);
+    EXPECT_FALSE(page.has_more);
+    for (const Message& m : page.messages) {
+      ++rows;
+      ids.insert(m.id);
+      client_ids.insert(*m.client_id);
+    }
+  }
+  EXPECT_EQ(rows, static_cast<std::size_t>(kThreads * kPerThread));
+  EXPECT_EQ(ids.size(), rows);
+  EXPECT_EQ(client_ids.size(), rows);
+}
+
+TEST_P(ChatContract, MessagesAndReceiptsSurviveReopening) {
+  Message m = send(a, b, "durable", 1000, "cid");
+  store().mark_delivered(m.id, b, 2000);
+  store().mark_read_up_to(b, m.conversation_id, m.id, 3000);
+  reopen();
+  auto found = store().find_message(m.id);
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->text, "durable");
+  EXPECT_EQ(found->delivered_ms, 2000);
+  EXPECT_EQ(found->read_ms, 3000);
+  m.text = "again";
+  m.id.clear();
+  EXPECT_TRUE(store().insert_message(m).duplicate);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, ChatContract, ::testing::ValuesIn(backends()), param_name);
+
+// --- Uploaded images.
+
+class ImageContract : public StoreContract {
+ protected:
+  void SetUp() override {
+    StoreContract::SetUp();
+    store().insert_user(make_user(1, "Asha", "asha@example.com"));
+    store().insert_user(make_user(2, "Bilal", "bilal@example.com"));
+  }
+
+  const std::string a = test_id(1);
+  const std::string b = test_id(2);
+
+  static Image make_image(const std::string& public_id, const std::string& owner,
+                          ImagePurpose purpose = ImagePurpose::chat, int64_t created_ms = 1000) {
+    Image image;
+    image.public_id = public_id;
+    image.owner_id = owner;
+    image.purpose = purpose;
+    image.format = "jpg";
+    image.width = 640;
+    image.height = 480;
+    image.bytes = 12345;
+    image.created_ms = created_ms;
+    return image;
+  }
+
+  static std::vector<std::string> public_ids(const std::vector<Image>& images) {
+    std::vector<std::string> ids;
+    for (const Image& image : images) ids.push_back(image.public_id);
+    std::sort(ids.begin(), ids.end());
+    return ids;
+  }
+
+  ProfileChange avatar_change(const std::optional<std::string>& json) {
+    ProfileChange change;
+    change.avatar_json = json;
+    return change;
+  }
+};
+
+TEST_P(ImageContract, InsertsAndFindsImagesWhole) {
+  store().insert_image(make_image("img1", a));
+  auto found = store().find_image("img1");
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->owner_id, a);
+  EXPECT_EQ(found->purpose, ImagePurpose::chat);
+  EXPECT_EQ(found->format, "jpg");
+  EXPECT_EQ(found->width, 640);
+  EXPECT_EQ(found->height, 480);
+  EXPECT_EQ(found->bytes, 12345);
+  EXPECT_EQ(found->created_ms, 1000);
+  EXPECT_FALSE(found->used_ms);
+  EXPECT_FALSE(store().find_image("nope"));
+}
+
+TEST_P(ImageContract, DuplicateIdOrUnknownOwnerIsAConflict) {
+  store().insert_image(make_image("img1", a));
+  EXPECT_THROW(store().insert_image(make_image("img1", b)), StoreConflict);
+  EXPECT_THROW(store().insert_image(make_image("img2", test_id(99))), StoreConflict);
+  EXPECT_FALSE(store().find_image("img2"));
+}
+
+TEST_P(ImageContract, ClaimIsOnlyForTheOwnerAndPurposeAndKeepsTheFirstUse) {
+  store().insert_image(make_image("img1", a));
+  EXPECT_FALSE(store().claim_image("img1", b, ImagePurpose::chat, 2000));
+  EXPECT_FALSE(store().claim_image("img1", a, ImagePurpose::avatar, 2000));
+  EXPECT_FALSE(store().claim_image("missing", a, ImagePurpose::chat, 2000));
+  EXPECT_FALSE(store().find_image("img1")->used_ms);
+
+  auto claimed = store().claim_image("img1", a, ImagePurpose::chat, 2000);
+  ASSERT_TRUE(claimed);
+  EXPECT_EQ(claimed->used_ms, 2000);
+  auto again = store().claim_image("img1", a, ImagePurpose::chat, 3000);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->used_ms, 2000);
+}
+
+TEST_P(ImageContract, NewAvatarIsInsertedUsedAndReleasesThePreviousOne) {
+  store().insert_image(make_image("chat1", a));
+  auto first = store().update_profile_and_avatar(a, avatar_change(R"({"public_id":"av1"})"),
+                                                 make_image("av1", a, ImagePurpose::avatar), 5000);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->user.avatar_json, R"({"public_id":"av1"})");
+  EXPECT_EQ(first->user.updated_ms, 5000);
+  EXPECT_TRUE(first->released_images.empty());
+  auto av1 = store().find_image("av1");
+  ASSERT_TRUE(av1);
+  EXPECT_EQ(av1->purpose, ImagePurpose::avatar);
+  EXPECT_EQ(av1->used_ms, 5000);
+
+  ProfileChange change = avatar_change(R"({"public_id":"av2"})");
+  change.name = "Asha K";
+  auto second = store().update_profile_and_avatar(a, change,
+                                                  make_image("av2", a, ImagePurpose::avatar), 6000);
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->user.name, "Asha K");
+  EXPECT_EQ(public_ids(second->released_images), std::vector<std::string>{"av1"});
+  EXPECT_FALSE(store().find_image("av1"));
+  EXPECT_TRUE(store().find_image("av2"));
+  EXPECT_TRUE(store().find_image("chat1"));  // chat uploads are never an avatar's to release
+}
+
+TEST_P(ImageContract, RemovingTheAvatarReleasesItAndOnlyTheUsersOwn) {
+  store().update_profile_and_avatar(a, avatar_change("{}"), make_image("av1", a), 5000);
+  store().update_profile_and_avatar(b, avatar_change("{}"), make_image("bv1", b), 5000);
+  auto removed =
+      store().update_profile_and_avatar(a, avatar_change(std::nullopt), std::nullopt, 6000);
+  ASSERT_TRUE(removed);
+  EXPECT_FALSE(removed->user.avatar_json);
+  EXPECT_EQ(public_ids(removed->released_images), std::vector<std::string>{"av1"});
+  EXPECT_TRUE(store().find_image("bv1"));
+}
+
+TEST_P(ImageContract, ProfileChangeWithoutAvatarLeavesAvatarImagesAlone) {
+  store().update_profile_and_avatar(a, avatar_change("{}"), make_image("av1", a), 5000);
+  ProfileChange change;
+  change.bio = "hello";
+  auto update = store().update_profile_and_avatar(a, change, std::nullopt, 6000);
+  ASSERT_TRUE(update);
+  EXPECT_EQ(update->user.bio, "hello");
+  EXPECT_EQ(update->user.avatar_json, "{}");
+  EXPECT_TRUE(update->released_images.empty());
+  EXPECT_TRUE(store().find_image("av1"));
+}
+
+TEST_P(ImageContract, AvatarOfAnUnknownUserChangesNothing) {
+  EXPECT_FALSE(store().update_profile_and_avatar(test_id(99), avatar_change("{}"),
+                                                 make_image("ghost", test_id(99)), 5000));
+  EXPECT_FALSE(store().find_image("ghost"));
+  // A clashing public_id fails the whole change.
+  store().insert_image(make_image("taken", b));
+  EXPECT_THROW(
+      store().update_profile_and_avatar(a, avatar_change("{}"), make_image("taken", a), 5000),
+      StoreConflict);
+  EXPECT_FALSE(store().find_user_by_id(a)->avatar_json);
+}
+
+TEST_P(ImageContract, DeletesOnlyOldUnusedImagesOldestFirstUpToTheLimit) {
+  store().insert_image(make_image("old1", a, ImagePurpose::chat, 100));
+  store().insert_image(make_image("old2", b, ImagePurpose::chat, 200));
+  store().insert_image(make_image("old3", a, ImagePurpose::chat, 300));
+  store().insert_image(make_image("used", a, ImagePurpose::chat, 150));
+  store().insert_image(make_image("fresh", a, ImagePurpose::chat, 5000));
+  ASSERT_TRUE(store().claim_image("used", a, ImagePurpose::chat, 160));
+
+  auto first = store().delete_unused_images(1000, 2);
+  EXPECT_EQ(public_ids(first), (std::vector<std::string>{"old1", "old2"}));
+  auto rest = store().delete_unused_images(1000, 10);
+  EXPECT_EQ(public_ids(rest), std::vector<std::string>{"old3"});
+  EXPECT_TRUE(store().delete_unused_images(1000, 10).empty());
+  EXPECT_TRUE(store().find_image("used"));
+  EXPECT_TRUE(store().find_image("fresh"));
+  EXPECT_FALSE(store().claim_image("old1", a, ImagePurpose::chat, 2000));
+}
+
+TEST_P(ImageContract, ImagesSurviveReopening) {
+  store().insert_image(make_image("img1", a));
+  store().claim_image("img1", a, ImagePurpose::chat, 2000);
+  reopen();
+  auto found = store().find_image("img1");
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->used_ms, 2000);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, ImageContract, ::testing::ValuesIn(backends()), param_name);
+
 // --- open_store: DATABASE_URL handling (not backend behaviour, so not in the suite).
 
 std::string invalid_argument_message(const std::string& url) {

@@ -2,6 +2,8 @@
 // it to fill the `status` of users.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 
 namespace samwaad::users {
@@ -10,6 +12,10 @@ class PresenceView {
  public:
   virtual ~PresenceView() = default;
   virtual bool is_online(const std::string& user_id) const = 0;
+  // A last-seen time newer than the stored one (the user just went offline
+  // and the write is still on its way), so REST never lags behind the
+  // `user-offline` event; nullopt means the store's value is current.
+  virtual std::optional<int64_t> recent_last_seen(const std::string&) const { return std::nullopt; }
 };
 
 // Used until a realtime hub is attached: nobody is online.

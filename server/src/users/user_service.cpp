@@ -21,6 +21,14 @@ store::User UserService::get(const std::string& id) const {
 store::User UserService::update_profile(const std::string& id,
                                         const std::optional<std::string>& name,
                                         const std::optional<std::string>& bio) {
+  const store::ProfileChange change = validate_profile(name, bio);
+  auto updated = store_.update_profile(id, change, now_ms());
+  if (!updated) throw ApiError(ErrorCode::not_found, "user not found");
+  return *updated;
+}
+
+store::ProfileChange UserService::validate_profile(const std::optional<std::string>& name,
+                                                   const std::optional<std::string>& bio) {
   std::map<std::string, std::string> problems;
   store::ProfileChange change;
   if (name) {
@@ -38,13 +46,11 @@ store::User UserService::update_profile(const std::string& id,
     }
   }
   if (!problems.empty()) throw ApiError(ErrorCode::validation, "invalid profile", problems);
-  auto updated = store_.update_profile(id, change, now_ms());
-  if (!updated) throw ApiError(ErrorCode::not_found, "user not found");
-  return *updated;
+  return change;
 }
 
-std::vector<store::User> UserService::search(const std::string& query,
-                                             const std::string& caller_id, int limit) const {
+std::vector<store::User> UserService::search(const std::string& query, const std::string& caller_id,
+                                             int limit) const {
   std::string q = trim(query);
   auto len = utf8_length(q);
   if (!len) throw field_error("q", "must be valid UTF-8");
@@ -60,14 +66,15 @@ nlohmann::json UserService::public_view(const store::User& user) const {
     if (avatar.is_discarded()) avatar = nullptr;
   }
   bool online = presence_.is_online(user.id);
+  int64_t last_seen = presence_.recent_last_seen(user.id).value_or(user.last_seen_ms);
   return {
       {"id", user.id},
       {"name", user.name},
       {"bio", user.bio},
       {"avatar", avatar},
       {"status", online ? "online" : "offline"},
-      {"lastSeen", user.last_seen_ms > 0 ? nlohmann::json(format_iso8601(user.last_seen_ms))
-                                         : nlohmann::json(nullptr)},
+      {"lastSeen",
+       last_seen > 0 ? nlohmann::json(format_iso8601(last_seen)) : nlohmann::json(nullptr)},
       {"createdAt", format_iso8601(user.created_ms)},
   };
 }

@@ -21,6 +21,10 @@ class UserService {
   // Validates and applies; throws ApiError validation / not_found.
   store::User update_profile(const std::string& id, const std::optional<std::string>& name,
                              const std::optional<std::string>& bio);
+  // The change a name and bio make, validated (throws ApiError validation
+  // naming every bad field); for callers that apply it with more, like an avatar.
+  static store::ProfileChange validate_profile(const std::optional<std::string>& name,
+                                               const std::optional<std::string>& bio);
   std::vector<store::User> search(const std::string& query, const std::string& caller_id,
                                   int limit) const;
 

@@ -154,3 +154,207 @@ export function expectError(res, status, code, field) {
     throw new Error(`expected fields.${field}, got ${res.text}`);
   }
 }
+
+// ---------------------------------------------------------------------------
+// Realtime helpers (Socket.IO). socket.io-client is imported lazily so the
+// suites that do not use it run without server/tests/node_modules.
+
+export const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+export const HEX_ID = /^[0-9a-f]{24}$/;
+
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+let ioPromise;
+async function loadIo() {
+  ioPromise ??= import('socket.io-client').then((m) => m.io);
+  return ioPromise;
+}
+
+// A socket.io-client socket, not yet connected-awaited. Reconnection is off
+// unless asked for, so a failing test never leaves a retry loop behind.
+// `setup(socket)` runs before connecting: attach listeners there for events
+// the server may push right after CONNECT (offline delivery, presence).
+// `path` may carry a namespace: makeSocket(base + '/nsp').
+export async function makeSocket(base, { token, auth, transports, setup, ...opts } = {}) {
+  const io = await loadIo();
+  const options = {
+    autoConnect: false,
+    forceNew: true,
+    reconnection: false,
+    timeout: 5000,
+    ...opts,
+  };
+  if (auth !== undefined) options.auth = auth;
+  else if (token !== undefined) options.auth = { token };
+  if (transports) options.transports = transports;
+  const socket = io(base, options);
+  if (setup) setup(socket);
+  socket.connect();
+  return socket;
+}
+
+// Connects and waits for `connect`; rejects on connect_error or timeout (the
+// socket is closed on failure).
+export async function connectSocket(base, opts = {}, ms = 8000) {
+  const socket = await makeSocket(base, opts);
+  try {
+    await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`connect timed out after ${ms} ms`)), ms);
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      socket.once('connect_error', (err) => {
+        clearTimeout(timer);
+        reject(new Error(`connect_error: ${err?.message}`));
+      });
+    });
+  } catch (err) {
+    socket.close();
+    throw err;
+  }
+  return socket;
+}
+
+// Expects the connection to be refused: resolves with the connect_error.
+export async function connectError(base, opts = {}, ms = 8000) {
+  const socket = await makeSocket(base, opts);
+  try {
+    return await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no connect_error within ${ms} ms`)), ms);
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        reject(new Error('connected, but a connect_error was expected'));
+      });
+      socket.once('connect_error', (err) => {
+        clearTimeout(timer);
+        resolve(err);
+      });
+    });
+  } finally {
+    socket.close();
+  }
+}
+
+// Waits for one `event`; resolves with its first argument (`all: true` gives
+// every argument, including an ack callback the server asked for).
+export function waitFor(socket, event, ms = 5000, { all = false, filter } = {}) {
+  return new Promise((resolve, reject) => {
+    const onEvent = (...args) => {
+      if (filter && !filter(...args)) return;
+      clearTimeout(timer);
+      socket.off(event, onEvent);
+      resolve(all ? args : args[0]);
+    };
+    const timer = setTimeout(() => {
+      socket.off(event, onEvent);
+      reject(new Error(`no '${event}' within ${ms} ms`));
+    }, ms);
+    socket.on(event, onEvent);
+  });
+}
+
+// Resolves true if `event` does not arrive within `ms`.
+export async function expectNoEvent(socket, event, ms = 500, filter) {
+  try {
+    const got = await waitFor(socket, event, ms, { filter });
+    throw new Error(`unexpected '${event}': ${JSON.stringify(got)}`);
+  } catch (err) {
+    if (String(err.message).startsWith('no ')) return true;
+    throw err;
+  }
+}
+
+// Records every `event` (payload, ack callback) on a socket.
+export function collect(socket, event, { autoAck = false } = {}) {
+  const items = [];
+  socket.on(event, (payload, ack) => {
+    items.push(payload);
+    if (autoAck && typeof ack === 'function') ack();
+  });
+  return items;
+}
+
+export async function waitUntil(predicate, ms = 5000, what = 'condition', step = 20) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await predicate();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await sleep(step);
+  }
+}
+
+export function emitWithAck(socket, event, payload, ms = 5000) {
+  const s = socket.timeout(ms);
+  return payload === undefined ? s.emitWithAck(event) : s.emitWithAck(event, payload);
+}
+
+// Waits for the socket's `disconnect`; resolves with the reason.
+export function waitForDisconnect(socket, ms = 5000) {
+  if (socket.disconnected && !socket.active) return Promise.resolve('already disconnected');
+  return waitFor(socket, 'disconnect', ms);
+}
+
+export function closeAll(...sockets) {
+  for (const s of sockets.flat()) {
+    try {
+      s?.close();
+    } catch {
+      // already gone
+    }
+  }
+}
+
+// Checks a realtime ack's contract error shape.
+export function expectAckError(ack, code, field) {
+  const text = JSON.stringify(ack);
+  if (!ack || ack.ok !== false) throw new Error(`expected ok:false, got ${text}`);
+  const error = ack.error;
+  if (!error || error.code !== code || typeof error.message !== 'string') {
+    throw new Error(`expected error code ${code}, got ${text}`);
+  }
+  if (field && !(error.fields && typeof error.fields[field] === 'string')) {
+    throw new Error(`expected fields.${field}, got ${text}`);
+  }
+}
+
+// Checks the contract's Message shape.
+export function checkMessage(message, { from, to, text, clientId } = {}) {
+  const t = JSON.stringify(message);
+  const fail = (why) => {
+    throw new Error(`bad message (${why}): ${t}`);
+  };
+  if (!message || typeof message !== 'object') fail('not an object');
+  for (const key of ['id', 'conversationId', 'from', 'to', 'text', 'image', 'call', 'clientId', 'delivered',
+    'deliveredAt', 'read', 'readAt', 'createdAt']) {
+    if (!(key in message)) fail(`missing ${key}`);
+  }
+  for (const key of ['id', 'conversationId', 'from', 'to']) if (!HEX_ID.test(message[key])) fail(`${key} not a 24-hex id`);
+  if (!ISO_TIME.test(message.createdAt)) fail('createdAt not ISO');
+  if (typeof message.delivered !== 'boolean' || typeof message.read !== 'boolean') fail('delivered/read not boolean');
+  if (message.delivered ? !ISO_TIME.test(message.deliveredAt) : message.deliveredAt !== null) fail('deliveredAt');
+  if (message.read ? !ISO_TIME.test(message.readAt) : message.readAt !== null) fail('readAt');
+  if (from !== undefined && message.from !== from) fail(`from != ${from}`);
+  if (to !== undefined && message.to !== to) fail(`to != ${to}`);
+  if (text !== undefined && message.text !== text) fail(`text != ${text}`);
+  if (clientId !== undefined && message.clientId !== clientId) fail(`clientId != ${clientId}`);
+  return message;
+}
+
+// Sends over the socket and returns the stored message (throws on ok:false).
+export async function sendMessage(socket, payload, ms = 5000) {
+  const ack = await emitWithAck(socket, 'send-message', payload, ms);
+  if (!ack || ack.ok !== true) throw new Error(`send-message refused: ${JSON.stringify(ack)}`);
+  return ack.message;
+}
+
+// Stops the server and checks it exited cleanly (exit 0: no sanitizer report,
+// no crash); the tail of its output is in the error otherwise.
+export async function stopClean(server) {
+  if (!server) return;
+  const { code, signal } = await server.stop();
+  if (signal !== null || code !== 0) {
+    throw new Error(`server exit code ${code} signal ${signal}: ${server.output().slice(-4000)}`);
+  }
+}

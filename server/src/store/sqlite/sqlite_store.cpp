@@ -9,10 +9,12 @@
 
 #include <algorithm>
 #include <iterator>
+#include <stdexcept>
 #include <string_view>
 #include <unordered_map>
 #include <utility>
 
+#include "core/ids.hpp"
 #include "core/time.hpp"
 
 namespace samwaad::store {
@@ -49,6 +51,61 @@ CREATE TABLE sessions (
 );
 CREATE INDEX sessions_user_id_idx ON sessions (user_id);
 CREATE INDEX sessions_expires_ms_idx ON sessions (expires_ms);
+)sql",
+    // 2: conversations and messages.
+    // The CHECK keeps each pair in one order, so UNIQUE (user_a, user_b) means
+    // one conversation per pair, and nobody talks to themselves. NULL
+    // client_ids are distinct in SQLite, so messages without one never
+    // collide. The partial indexes hold only what the hot paths look for:
+    // undelivered messages of a recipient (offline delivery) and unread ones
+    // of a conversation (unread counts, read-up-to).
+    R"sql(
+CREATE TABLE conversations (
+  id TEXT PRIMARY KEY NOT NULL,
+  user_a TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  user_b TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  created_ms INTEGER NOT NULL,
+  updated_ms INTEGER NOT NULL,
+  last_message_id TEXT,
+  CHECK (user_a < user_b),
+  UNIQUE (user_a, user_b)
+);
+CREATE INDEX conversations_user_b_idx ON conversations (user_b);
+CREATE TABLE messages (
+  id TEXT PRIMARY KEY NOT NULL,
+  conversation_id TEXT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+  from_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  to_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  text TEXT,
+  image_json TEXT,
+  call_json TEXT,
+  client_id TEXT,
+  delivered_ms INTEGER,
+  read_ms INTEGER,
+  created_ms INTEGER NOT NULL,
+  UNIQUE (from_id, client_id)
+);
+CREATE INDEX messages_conversation_idx ON messages (conversation_id, id);
+CREATE INDEX messages_undelivered_idx ON messages (to_id, id) WHERE delivered_ms IS NULL;
+CREATE INDEX messages_unread_idx ON messages (conversation_id, to_id, id) WHERE read_ms IS NULL;
+)sql",
+    // 3: uploaded images (their files live in the media store).
+    // used_ms stays NULL until a message or a profile uses the image; the
+    // partial index holds only those, for the sweep of abandoned uploads.
+    R"sql(
+CREATE TABLE images (
+  public_id TEXT PRIMARY KEY NOT NULL,
+  owner_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  purpose TEXT NOT NULL CHECK (purpose IN ('chat', 'avatar')),
+  format TEXT NOT NULL,
+  width INTEGER NOT NULL,
+  height INTEGER NOT NULL,
+  bytes INTEGER NOT NULL,
+  created_ms INTEGER NOT NULL,
+  used_ms INTEGER
+);
+CREATE INDEX images_owner_idx ON images (owner_id, purpose);
+CREATE INDEX images_unused_idx ON images (created_ms) WHERE used_ms IS NULL;
 )sql",
 };
 constexpr int kLatestVersion = static_cast<int>(std::size(kMigrations));
@@ -327,13 +384,201 @@ void apply_migration(Connection& conn, int version) {
   tx.commit();
 }
 
+// Column order of every image SELECT / RETURNING below.
+constexpr const char* kImageColumns =
+    "public_id, owner_id, purpose, format, width, height, bytes, created_ms, used_ms";
+
+const char* purpose_name(ImagePurpose purpose) {
+  return purpose == ImagePurpose::avatar ? "avatar" : "chat";
+}
+
+Image read_image(const Query& q) {
+  Image image;
+  image.public_id = q.text(0);
+  image.owner_id = q.text(1);
+  image.purpose = q.text(2) == "avatar" ? ImagePurpose::avatar : ImagePurpose::chat;
+  image.format = q.text(3);
+  image.width = static_cast<int>(q.integer(4));
+  image.height = static_cast<int>(q.integer(5));
+  image.bytes = q.integer(6);
+  image.created_ms = q.integer(7);
+  image.used_ms = q.optional_integer(8);
+  return image;
+}
+
+std::vector<Image> all_images(Query& q) {
+  std::vector<Image> images;
+  while (q.next()) images.push_back(read_image(q));
+  return images;
+}
+
+void insert_image_row(Connection& conn, const Image& image) {
+  Query query(conn, std::string("INSERT INTO images (") + kImageColumns +
+                        ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+  query.bind_text(1, image.public_id)
+      .bind_text(2, image.owner_id)
+      .bind_text(3, purpose_name(image.purpose))
+      .bind_text(4, image.format)
+      .bind_int(5, image.width)
+      .bind_int(6, image.height)
+      .bind_int(7, image.bytes)
+      .bind_int(8, image.created_ms);
+  if (image.used_ms) query.bind_int(9, *image.used_ms);
+  query.finish();
+}
+
+// One statement, so the change and the returned row are atomic without an
+// explicit transaction. A NULL parameter means "leave as is".
+std::optional<User> update_profile_row(Connection& conn, const std::string& id,
+                                       const ProfileChange& change, int64_t now_ms) {
+  Query query(conn,
+              "UPDATE users SET name = coalesce(?2, name), "
+              "name_lower = coalesce(?3, name_lower), bio = coalesce(?4, bio), "
+              "avatar_json = CASE WHEN ?5 THEN ?6 ELSE avatar_json END, updated_ms = ?7 "
+              "WHERE id = ?1 "
+              "RETURNING id, name, email, password_hash, bio, avatar_json, last_seen_ms, "
+              "created_ms, updated_ms");
+  query.bind_text(1, id).bind_optional_text(2, change.name).bind_optional_text(4, change.bio);
+  if (change.name) query.bind_text(3, ascii_lower(*change.name));
+  query.bind_int(5, change.avatar_json.has_value() ? 1 : 0)
+      .bind_optional_text(6, change.avatar_json.value_or(std::nullopt))
+      .bind_int(7, now_ms);
+  std::optional<User> user = first_user(query);
+  query.finish();
+  return user;
+}
+
+// Column order of every message SELECT / RETURNING below.
+constexpr const char* kMessageColumns =
+    "id, conversation_id, from_id, to_id, text, image_json, call_json, client_id, "
+    "delivered_ms, read_ms, created_ms";
+constexpr const char* kConversationColumns =
+    "id, user_a, user_b, created_ms, updated_ms, last_message_id";
+
+std::string select_messages(std::string_view rest) {
+  std::string sql = "SELECT ";
+  sql += kMessageColumns;
+  sql += " FROM messages ";
+  sql += rest;
+  return sql;
+}
+
+Message read_message(const Query& q, int first = 0) {
+  Message m;
+  m.id = q.text(first + 0);
+  m.conversation_id = q.text(first + 1);
+  m.from = q.text(first + 2);
+  m.to = q.text(first + 3);
+  m.text = q.optional_text(first + 4);
+  m.image_json = q.optional_text(first + 5);
+  m.call_json = q.optional_text(first + 6);
+  m.client_id = q.optional_text(first + 7);
+  m.delivered_ms = q.optional_integer(first + 8);
+  m.read_ms = q.optional_integer(first + 9);
+  m.created_ms = q.integer(first + 10);
+  return m;
+}
+
+std::vector<Message> all_messages(Query& q) {
+  std::vector<Message> messages;
+  while (q.next()) messages.push_back(read_message(q));
+  return messages;
+}
+
+Conversation read_conversation(const Query& q) {
+  Conversation c;
+  c.id = q.text(0);
+  c.user_a = q.text(1);
+  c.user_b = q.text(2);
+  c.created_ms = q.integer(3);
+  c.updated_ms = q.integer(4);
+  c.last_message_id = q.optional_text(5);
+  return c;
+}
+
+std::optional<Conversation> find_conversation_by_pair(Connection& conn, const std::string& a,
+                                                      const std::string& b) {
+  Query q(conn, std::string("SELECT ") + kConversationColumns +
+                    " FROM conversations WHERE user_a = ?1 AND user_b = ?2");
+  q.bind_text(1, a).bind_text(2, b);
+  if (!q.next()) return std::nullopt;
+  return read_conversation(q);
+}
+
+Conversation get_or_create_conversation(Connection& conn, const std::string& x,
+                                        const std::string& y, int64_t now) {
+  const auto [a, b] = std::minmax(x, y);
+  if (auto existing = find_conversation_by_pair(conn, a, b)) return *existing;
+  Conversation created{new_object_id(), a, b, now, now, std::nullopt};
+  Query insert(conn,
+               "INSERT INTO conversations (id, user_a, user_b, created_ms, updated_ms) "
+               "VALUES (?1, ?2, ?3, ?4, ?5)");
+  insert.bind_text(1, created.id)
+      .bind_text(2, a)
+      .bind_text(3, b)
+      .bind_int(4, now)
+      .bind_int(5, now)
+      .finish();
+  return created;
+}
+
+std::optional<Message> find_by_client_id(Connection& conn, const std::string& from,
+                                         const std::string& client_id) {
+  Query q(conn, select_messages("WHERE from_id = ?1 AND client_id = ?2"));
+  q.bind_text(1, from).bind_text(2, client_id);
+  if (!q.next()) return std::nullopt;
+  return read_message(q);
+}
+
+// Adds one to a lower-case hex number of fixed width (wrapping at the top,
+// which 96 bits of ids never reach).
+std::string hex_increment(std::string hex) {
+  for (auto it = hex.rbegin(); it != hex.rend(); ++it) {
+    if (*it == 'f') {
+      *it = '0';
+      continue;
+    }
+    *it = *it == '9' ? 'a' : static_cast<char>(*it + 1);
+    break;
+  }
+  return hex;
+}
+
+void insert_message_row(Connection& conn, const Message& m) {
+  Query insert(conn,
+               "INSERT INTO messages (id, conversation_id, from_id, to_id, text, image_json, "
+               "call_json, client_id, delivered_ms, read_ms, created_ms) "
+               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+  insert.bind_text(1, m.id)
+      .bind_text(2, m.conversation_id)
+      .bind_text(3, m.from)
+      .bind_text(4, m.to)
+      .bind_optional_text(5, m.text)
+      .bind_optional_text(6, m.image_json)
+      .bind_optional_text(7, m.call_json)
+      .bind_optional_text(8, m.client_id);
+  if (m.delivered_ms) insert.bind_int(9, *m.delivered_ms);
+  if (m.read_ms) insert.bind_int(10, *m.read_ms);
+  insert.bind_int(11, m.created_ms).finish();
+}
+
+// The id comparison keeps the newest message last even if messages with
+// explicit (older) ids arrive later.
+void touch_conversation(Connection& conn, const Message& m) {
+  Query update(conn,
+               "UPDATE conversations SET updated_ms = max(updated_ms, ?2), "
+               "last_message_id = CASE WHEN last_message_id IS NULL OR last_message_id < ?3 "
+               "THEN ?3 ELSE last_message_id END WHERE id = ?1");
+  update.bind_text(1, m.conversation_id).bind_int(2, m.created_ms).bind_text(3, m.id).finish();
+}
 }  // namespace
 }  // namespace sqlite_detail
 
 using sqlite_detail::Connection;
 using sqlite_detail::Query;
 
-SqliteStore::SqliteStore(const std::string& path, SqliteOptions options) {
+SqliteStore::SqliteStore(const std::string& path, SqliteOptions options)
+    : on_group_commit_(std::move(options.on_group_commit)) {
   if (sqlite3_threadsafe() == 0) {
     throw StoreUnavailable("sqlite: the library was built without thread support");
   }
@@ -461,23 +706,7 @@ std::optional<User> SqliteStore::find_user_by_email(const std::string& email) {
 std::optional<User> SqliteStore::update_profile(const std::string& id, const ProfileChange& change,
                                                 int64_t now_ms) {
   return with_writer([&](Connection& conn) {
-    // One statement, so the change and the returned row are atomic without an
-    // explicit transaction. A NULL parameter means "leave as is".
-    Query query(conn,
-                "UPDATE users SET name = coalesce(?2, name), "
-                "name_lower = coalesce(?3, name_lower), bio = coalesce(?4, bio), "
-                "avatar_json = CASE WHEN ?5 THEN ?6 ELSE avatar_json END, updated_ms = ?7 "
-                "WHERE id = ?1 "
-                "RETURNING id, name, email, password_hash, bio, avatar_json, last_seen_ms, "
-                "created_ms, updated_ms");
-    query.bind_text(1, id).bind_optional_text(2, change.name).bind_optional_text(4, change.bio);
-    if (change.name) query.bind_text(3, sqlite_detail::ascii_lower(*change.name));
-    query.bind_int(5, change.avatar_json.has_value() ? 1 : 0)
-        .bind_optional_text(6, change.avatar_json.value_or(std::nullopt))
-        .bind_int(7, now_ms);
-    std::optional<User> user = sqlite_detail::first_user(query);
-    query.finish();
-    return user;
+    return sqlite_detail::update_profile_row(conn, id, change, now_ms);
   });
 }
 
@@ -518,6 +747,80 @@ void SqliteStore::set_last_seen(const std::string& user_id, int64_t ms) {
   with_writer([&](Connection& conn) {
     Query query(conn, "UPDATE users SET last_seen_ms = ?2 WHERE id = ?1");
     query.bind_text(1, user_id).bind_int(2, ms).finish();
+  });
+}
+
+// --- Uploaded images.
+
+void SqliteStore::insert_image(const Image& image) {
+  with_writer([&](Connection& conn) { sqlite_detail::insert_image_row(conn, image); });
+}
+
+std::optional<Image> SqliteStore::find_image(const std::string& public_id) {
+  return with_reader([&](Connection& conn) -> std::optional<Image> {
+    Query query(conn, std::string("SELECT ") + sqlite_detail::kImageColumns +
+                          " FROM images WHERE public_id = ?1");
+    query.bind_text(1, public_id);
+    if (!query.next()) return std::nullopt;
+    return sqlite_detail::read_image(query);
+  });
+}
+
+std::optional<Image> SqliteStore::claim_image(const std::string& public_id,
+                                              const std::string& owner_id, ImagePurpose purpose,
+                                              int64_t now_ms) {
+  return with_writer([&](Connection& conn) -> std::optional<Image> {
+    Query query(conn, std::string("UPDATE images SET used_ms = coalesce(used_ms, ?4) "
+                                  "WHERE public_id = ?1 AND owner_id = ?2 AND purpose = ?3 "
+                                  "RETURNING ") +
+                          sqlite_detail::kImageColumns);
+    query.bind_text(1, public_id)
+        .bind_text(2, owner_id)
+        .bind_text(3, sqlite_detail::purpose_name(purpose))
+        .bind_int(4, now_ms);
+    std::optional<Image> image;
+    if (query.next()) image = sqlite_detail::read_image(query);
+    query.finish();
+    return image;
+  });
+}
+
+std::optional<ProfileUpdate> SqliteStore::update_profile_and_avatar(
+    const std::string& id, const ProfileChange& change, const std::optional<Image>& new_avatar,
+    int64_t now_ms) {
+  return with_writer([&](Connection& conn) -> std::optional<ProfileUpdate> {
+    sqlite_detail::Transaction tx(conn);
+    std::optional<User> user = sqlite_detail::update_profile_row(conn, id, change, now_ms);
+    if (!user) return std::nullopt;  // rolled back: nothing to undo, but nothing to keep
+    ProfileUpdate update{std::move(*user), {}};
+    if (new_avatar) {
+      Image avatar = *new_avatar;
+      avatar.owner_id = id;
+      avatar.purpose = ImagePurpose::avatar;
+      avatar.used_ms = now_ms;
+      sqlite_detail::insert_image_row(conn, avatar);
+    }
+    if (change.avatar_json) {
+      Query release(conn, std::string("DELETE FROM images WHERE owner_id = ?1 AND purpose = "
+                                      "'avatar' AND public_id <> ?2 RETURNING ") +
+                              sqlite_detail::kImageColumns);
+      release.bind_text(1, id).bind_text(2, new_avatar ? new_avatar->public_id : std::string());
+      update.released_images = sqlite_detail::all_images(release);
+    }
+    tx.commit();
+    return update;
+  });
+}
+
+std::vector<Image> SqliteStore::delete_unused_images(int64_t created_before_ms, int limit) {
+  if (limit <= 0) return {};
+  return with_writer([&](Connection& conn) {
+    Query query(conn, std::string("DELETE FROM images WHERE public_id IN (SELECT public_id FROM "
+                                  "images WHERE used_ms IS NULL AND created_ms < ?1 "
+                                  "ORDER BY created_ms LIMIT ?2) RETURNING ") +
+                          sqlite_detail::kImageColumns);
+    query.bind_int(1, created_before_ms).bind_int(2, limit);
+    return sqlite_detail::all_images(query);
   });
 }
 
@@ -566,6 +869,254 @@ int SqliteStore::purge_expired_sessions(int64_t now_ms) {
     Query query(conn, "DELETE FROM sessions WHERE expires_ms < ?1");
     query.bind_int(1, now_ms).finish();
     return query.changes();
+  });
+}
+
+// --- Group commit.
+
+void SqliteStore::group_commit(std::function<void(Connection&)> write) {
+  PendingWrite mine{std::move(write), nullptr, false};
+  std::unique_lock lock(queue_mutex_);
+  queue_.push_back(&mine);
+  while (!mine.done) {
+    if (leader_active_) {
+      batch_finished_.wait(lock);
+      continue;
+    }
+    // Lead: our write is still queued (a batch marks its writes done before
+    // the next leader can start), so this batch carries it.
+    leader_active_ = true;
+    std::vector<PendingWrite*> batch;
+    batch.swap(queue_);
+    lock.unlock();
+    run_batch(batch);
+    lock.lock();
+    for (PendingWrite* write : batch) write->done = true;
+    leader_active_ = false;
+    batch_finished_.notify_all();
+  }
+  if (mine.error) std::rethrow_exception(mine.error);
+}
+
+// Each write gets a savepoint, so one failing write (a conflict) is undone
+// alone and reported to its own caller while the rest commit. A failure of the
+// transaction itself fails every write in it; each caller gets its own
+// exception object, as they rethrow on different threads.
+void SqliteStore::run_batch(const std::vector<PendingWrite*>& batch) {
+  commit_transactions_.fetch_add(1, std::memory_order_relaxed);
+  commit_writes_.fetch_add(batch.size(), std::memory_order_relaxed);
+  if (on_group_commit_) on_group_commit_(batch.size());
+  try {
+    std::lock_guard lock(writer_mutex_);
+    sqlite_detail::Transaction tx(*writer_);
+    for (PendingWrite* write : batch) {
+      writer_->exec("SAVEPOINT group_write");
+      try {
+        write->run(*writer_);
+      } catch (...) {
+        write->error = std::current_exception();
+        writer_->exec("ROLLBACK TO group_write");
+      }
+      writer_->exec("RELEASE group_write");
+    }
+    tx.commit();
+  } catch (const std::exception& e) {
+    const std::string what = e.what();
+    for (PendingWrite* write : batch) {
+      if (!write->error) write->error = std::make_exception_ptr(StoreUnavailable(what));
+    }
+  } catch (...) {
+    for (PendingWrite* write : batch) {
+      if (!write->error) {
+        write->error = std::make_exception_ptr(StoreUnavailable("sqlite: group commit failed"));
+      }
+    }
+  }
+}
+
+GroupCommitStats SqliteStore::group_commit_stats() const {
+  return {commit_transactions_.load(std::memory_order_relaxed),
+          commit_writes_.load(std::memory_order_relaxed)};
+}
+
+std::size_t SqliteStore::queued_writes() {
+  std::lock_guard lock(queue_mutex_);
+  return queue_.size();
+}
+
+// A fresh ObjectId, bumped past the newest stored one when the clock or the
+// id counter (24 bits, wrapping) would put it earlier: message ids must grow
+// in commit order for `after=` catch-up to miss nothing.
+std::string SqliteStore::next_message_id(Connection& writer) {
+  if (last_message_id_.empty()) {
+    Query query(writer, "SELECT max(id) FROM messages");
+    if (query.next()) last_message_id_ = query.text(0);
+  }
+  std::string id = new_object_id();
+  if (id <= last_message_id_) id = sqlite_detail::hex_increment(last_message_id_);
+  last_message_id_ = id;
+  return id;
+}
+
+// --- Conversations and messages.
+
+Conversation SqliteStore::get_or_create_conversation(const std::string& user_x,
+                                                     const std::string& user_y, int64_t now_ms) {
+  Conversation result;
+  group_commit([&](Connection& conn) {
+    result = sqlite_detail::get_or_create_conversation(conn, user_x, user_y, now_ms);
+  });
+  return result;
+}
+
+std::optional<Conversation> SqliteStore::find_conversation(const std::string& id) {
+  return with_reader([&](Connection& conn) -> std::optional<Conversation> {
+    Query query(conn, std::string("SELECT ") + sqlite_detail::kConversationColumns +
+                          " FROM conversations WHERE id = ?1");
+    query.bind_text(1, id);
+    if (!query.next()) return std::nullopt;
+    return sqlite_detail::read_conversation(query);
+  });
+}
+
+InsertedMessage SqliteStore::insert_message(const Message& message) {
+  InsertedMessage result;
+  group_commit([&](Connection& conn) {
+    if (message.client_id) {
+      if (auto first = sqlite_detail::find_by_client_id(conn, message.from, *message.client_id)) {
+        result = {std::move(*first), true};
+        return;
+      }
+    }
+    Message stored = message;
+    stored.conversation_id = sqlite_detail::get_or_create_conversation(
+                                 conn, message.from, message.to, message.created_ms)
+                                 .id;
+    if (stored.id.empty()) stored.id = next_message_id(conn);
+    sqlite_detail::insert_message_row(conn, stored);
+    sqlite_detail::touch_conversation(conn, stored);
+    result = {std::move(stored), false};
+  });
+  return result;
+}
+
+std::optional<Message> SqliteStore::find_message(const std::string& id) {
+  return with_reader([&](Connection& conn) -> std::optional<Message> {
+    Query query(conn, sqlite_detail::select_messages("WHERE id = ?1"));
+    query.bind_text(1, id);
+    if (!query.next()) return std::nullopt;
+    return sqlite_detail::read_message(query);
+  });
+}
+
+std::optional<Message> SqliteStore::mark_delivered(const std::string& message_id,
+                                                   const std::string& recipient_id,
+                                                   int64_t now_ms) {
+  std::optional<Message> result;
+  group_commit([&](Connection& conn) {
+    Query query(conn, std::string("UPDATE messages SET delivered_ms = ?3 "
+                                  "WHERE id = ?1 AND to_id = ?2 AND delivered_ms IS NULL "
+                                  "RETURNING ") +
+                          sqlite_detail::kMessageColumns);
+    query.bind_text(1, message_id).bind_text(2, recipient_id).bind_int(3, now_ms);
+    if (query.next()) result = sqlite_detail::read_message(query);
+    query.finish();
+  });
+  return result;
+}
+
+ReadResult SqliteStore::mark_read_up_to(const std::string& reader_id,
+                                        const std::string& conversation_id,
+                                        const std::string& up_to_message_id, int64_t now_ms) {
+  ReadResult result;
+  group_commit([&](Connection& conn) {
+    result = {};  // a retried write must not count twice
+    Query query(conn,
+                "UPDATE messages SET read_ms = ?4, delivered_ms = coalesce(delivered_ms, ?4) "
+                "WHERE conversation_id = ?1 AND to_id = ?2 AND id <= ?3 AND read_ms IS NULL "
+                "RETURNING id");
+    query.bind_text(1, conversation_id)
+        .bind_text(2, reader_id)
+        .bind_text(3, up_to_message_id)
+        .bind_int(4, now_ms);
+    while (query.next()) {
+      ++result.count;
+      std::string id = query.text(0);
+      if (!result.newest_id || *result.newest_id < id) result.newest_id = std::move(id);
+    }
+  });
+  return result;
+}
+
+std::vector<Message> SqliteStore::list_undelivered(const std::string& user_id, int limit,
+                                                   const std::optional<std::string>& after) {
+  if (limit <= 0) return {};
+  return with_reader([&](Connection& conn) {
+    Query query(conn, sqlite_detail::select_messages(
+                          "WHERE to_id = ?1 AND delivered_ms IS NULL AND (?3 IS NULL OR id > ?3) "
+                          "ORDER BY id LIMIT ?2"));
+    query.bind_text(1, user_id).bind_int(2, limit).bind_optional_text(3, after);
+    return sqlite_detail::all_messages(query);
+  });
+}
+
+std::vector<ConversationSummary> SqliteStore::list_conversations(
+    const std::string& user_id, int limit, const std::optional<ConversationCursor>& before) {
+  if (limit <= 0) return {};
+  return with_reader([&](Connection& conn) {
+    // The unread count is an index-only count over the partial unread index.
+    Query query(conn,
+                "SELECT c.id, c.user_a, c.user_b, c.created_ms, c.updated_ms, c.last_message_id, "
+                "(SELECT count(*) FROM messages u WHERE u.conversation_id = c.id "
+                "AND u.to_id = ?1 AND u.read_ms IS NULL), "
+                "m.id, m.conversation_id, m.from_id, m.to_id, m.text, m.image_json, m.call_json, "
+                "m.client_id, m.delivered_ms, m.read_ms, m.created_ms "
+                "FROM conversations c LEFT JOIN messages m ON m.id = c.last_message_id "
+                "WHERE (c.user_a = ?1 OR c.user_b = ?1) AND (?2 IS NULL OR c.updated_ms < ?2 "
+                "OR (c.updated_ms = ?2 AND c.id < ?3)) "
+                "ORDER BY c.updated_ms DESC, c.id DESC LIMIT ?4");
+    query.bind_text(1, user_id);
+    if (before) query.bind_int(2, before->updated_ms).bind_text(3, before->id);
+    query.bind_int(4, limit);
+    std::vector<ConversationSummary> summaries;
+    while (query.next()) {
+      ConversationSummary summary;
+      summary.conversation = sqlite_detail::read_conversation(query);
+      summary.unread_count = query.integer(6);
+      if (query.optional_text(7)) summary.last_message = sqlite_detail::read_message(query, 7);
+      summaries.push_back(std::move(summary));
+    }
+    return summaries;
+  });
+}
+
+MessagePage SqliteStore::list_messages(const std::string& conversation_id, int limit,
+                                       const std::optional<std::string>& before_id,
+                                       const std::optional<std::string>& after_id) {
+  if (before_id && after_id) {
+    throw std::invalid_argument("list_messages: before and after are exclusive");
+  }
+  if (limit <= 0) return {};
+  return with_reader([&](Connection& conn) {
+    // One row beyond the page tells whether there is more.
+    const bool forward = after_id.has_value();
+    std::string rest = "WHERE conversation_id = ?1";
+    if (before_id) rest += " AND id < ?2";
+    if (after_id) rest += " AND id > ?2";
+    rest += forward ? " ORDER BY id ASC LIMIT ?3" : " ORDER BY id DESC LIMIT ?3";
+    Query query(conn, sqlite_detail::select_messages(rest));
+    query.bind_text(1, conversation_id);
+    if (before_id) query.bind_text(2, *before_id);
+    if (after_id) query.bind_text(2, *after_id);
+    query.bind_int(3, static_cast<int64_t>(limit) + 1);
+    MessagePage page;
+    page.messages = sqlite_detail::all_messages(query);
+    if (page.messages.size() > static_cast<std::size_t>(limit)) {
+      page.has_more = true;
+      page.messages.pop_back();
+    }
+    if (!forward) std::reverse(page.messages.begin(), page.messages.end());
+    return page;
   });
 }
 

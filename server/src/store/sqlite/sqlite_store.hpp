@@ -2,9 +2,20 @@
 // connection behind a mutex (SQLite allows one writer at a time anyway, and
 // queueing on our mutex is cheaper than spinning in busy_timeout); reads use a
 // small pool of connections that WAL lets run alongside the writer.
+//
+// Chat writes (messages, receipts) are group-committed: callers queue their
+// write, the first one to find no commit in progress becomes the leader, runs
+// everything queued in one transaction (one fsync) and wakes the others with
+// their own results. Under load the batch grows by itself while the previous
+// fsync runs, so throughput scales with concurrency, and no caller ever
+// returns before its write is durable.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
+#include <cstdint>
+#include <exception>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -24,6 +35,14 @@ struct SqliteOptions {
   // which ":memory:" needs: each connection would otherwise get its own empty
   // database.
   int reader_connections = 4;
+  // Called by the group-commit leader with the size of each batch before it
+  // runs (for tests and metrics; must not call back into the store).
+  std::function<void(std::size_t batch_size)> on_group_commit;
+};
+
+struct GroupCommitStats {
+  uint64_t transactions = 0;  // group-commit transactions run
+  uint64_t writes = 0;        // writes they carried
 };
 
 class SqliteStore final : public Store {
@@ -49,12 +68,57 @@ class SqliteStore final : public Store {
                                  int limit) override;
   void set_last_seen(const std::string& user_id, int64_t ms) override;
 
+  void insert_image(const Image& image) override;
+  std::optional<Image> find_image(const std::string& public_id) override;
+  std::optional<Image> claim_image(const std::string& public_id, const std::string& owner_id,
+                                   ImagePurpose purpose, int64_t now_ms) override;
+  std::optional<ProfileUpdate> update_profile_and_avatar(const std::string& id,
+                                                         const ProfileChange& change,
+                                                         const std::optional<Image>& new_avatar,
+                                                         int64_t now_ms) override;
+  std::vector<Image> delete_unused_images(int64_t created_before_ms, int limit) override;
+
   void insert_session(const Session& session) override;
   std::optional<Session> find_session(const std::string& id) override;
   bool revoke_session(const std::string& id, int64_t now_ms) override;
   int purge_expired_sessions(int64_t now_ms) override;
 
+  Conversation get_or_create_conversation(const std::string& user_x, const std::string& user_y,
+                                          int64_t now_ms) override;
+  std::optional<Conversation> find_conversation(const std::string& id) override;
+  InsertedMessage insert_message(const Message& message) override;
+  std::optional<Message> find_message(const std::string& id) override;
+  std::optional<Message> mark_delivered(const std::string& message_id,
+                                        const std::string& recipient_id, int64_t now_ms) override;
+  ReadResult mark_read_up_to(const std::string& reader_id, const std::string& conversation_id,
+                             const std::string& up_to_message_id, int64_t now_ms) override;
+  std::vector<Message> list_undelivered(const std::string& user_id, int limit,
+                                        const std::optional<std::string>& after) override;
+  std::vector<ConversationSummary> list_conversations(
+      const std::string& user_id, int limit,
+      const std::optional<ConversationCursor>& before) override;
+  MessagePage list_messages(const std::string& conversation_id, int limit,
+                            const std::optional<std::string>& before_id,
+                            const std::optional<std::string>& after_id) override;
+
+  GroupCommitStats group_commit_stats() const;
+  // Writes queued behind the running group commit (for tests).
+  std::size_t queued_writes();
+
  private:
+  // One caller's write waiting for a group commit.
+  struct PendingWrite {
+    std::function<void(sqlite_detail::Connection&)> run;
+    std::exception_ptr error;
+    bool done = false;  // guarded by queue_mutex_
+  };
+
+  // Runs `write` inside a shared transaction; returns once it is committed,
+  // rethrowing its own error (or the commit's).
+  void group_commit(std::function<void(sqlite_detail::Connection&)> write);
+  void run_batch(const std::vector<PendingWrite*>& batch);
+  std::string next_message_id(sqlite_detail::Connection& writer);
+
   template <typename F>
   auto with_writer(F&& f);
   template <typename F>
@@ -64,11 +128,20 @@ class SqliteStore final : public Store {
 
   std::mutex writer_mutex_;
   std::unique_ptr<sqlite_detail::Connection> writer_;  // guarded by writer_mutex_
+  std::string last_message_id_;                        // guarded by writer_mutex_
 
   std::vector<std::unique_ptr<sqlite_detail::Connection>> readers_;  // fixed after construction
   std::mutex pool_mutex_;
   std::condition_variable reader_returned_;
   std::vector<sqlite_detail::Connection*> idle_readers_;  // guarded by pool_mutex_
+
+  std::function<void(std::size_t)> on_group_commit_;
+  std::mutex queue_mutex_;
+  std::condition_variable batch_finished_;
+  std::vector<PendingWrite*> queue_;  // guarded by queue_mutex_
+  bool leader_active_ = false;        // guarded by queue_mutex_
+  std::atomic<uint64_t> commit_transactions_{0};
+  std::atomic<uint64_t> commit_writes_{0};
 };
 
 }  // namespace samwaad::store

@@ -1,0 +1,220 @@
+#!/usr/bin/env bash
+# Samwaad benchmark: the same workload, same generator, same settings, against the
+# Node.js socket.io 4 baseline (bench/baseline) and the Samwaad binary, one after the
+# other in this one invocation; prints a markdown table with the ratios.
+#
+#   bench/run.sh            # full run (a few minutes; the first run against a fresh
+#                           # Samwaad data dir also creates the benchmark users)
+#   bench/run.sh quick      # short smoke run: fewer rates, 2,000 idle sockets
+#
+# Knobs (environment): see bench/README.md. Everything stays on 127.0.0.0/8.
+set -euo pipefail
+
+BENCH="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+QUICK=0
+[[ "${1:-}" == "quick" ]] && QUICK=1
+
+SAMWAAD_BIN="${SAMWAAD_BIN:-$BENCH/../build/release/samwaad}"
+# Extra environment for Samwaad. BCRYPT_COST only speeds up creating the benchmark
+# users (the workload authenticates with tokens); LOG_LEVEL=warn drops per-request logs.
+SAMWAAD_ENV="${SAMWAAD_ENV:-LOG_LEVEL=warn BCRYPT_COST=4}"
+BASE_PORT="${BASE_PORT:-3100}"
+SW_PORT="${SW_PORT:-3101}"
+TARGETS="${TARGETS:-baseline samwaad}"
+PAIRS="${PAIRS:-100}"
+GEN_PROCS="${GEN_PROCS:-1}"
+WARMUP="${WARMUP:-2}"
+DURATION="${DURATION:-5}"
+DRAIN="${DRAIN:-3}"
+REPEAT="${REPEAT:-1}"
+RESTART_EACH="${RESTART_EACH:-1}"
+SAT_RATES="${SAT_RATES:-5000 10000 15000 20000 30000 40000}"
+LAT_RATES="${LAT_RATES:-2000 10000}"
+IDLE_CONNS="${IDLE_CONNS:-19900}"
+IDLE_USERS="${IDLE_USERS:-1000}"
+IDLE_PROCS="${IDLE_PROCS:-2}"
+IDLE_SRC="${IDLE_SRC:-127.0.0.2-127.0.0.20}"
+if ((QUICK)); then
+  SAT_RATES="${QUICK_SAT_RATES:-5000 15000}"
+  LAT_RATES="${QUICK_LAT_RATES:-2000}"
+  DURATION="${QUICK_DURATION:-3}"
+  IDLE_CONNS="${QUICK_IDLE_CONNS:-2000}"
+fi
+
+DATA="$BENCH/.data"
+mkdir -p "$DATA"
+STAMP="$(date +%Y%m%d-%H%M%S)"
+OUT="$DATA/results-$STAMP.jsonl"
+: >"$OUT"
+LOADGEN="$BENCH/loadgen/build/loadgen"
+
+log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+
+# ---- processes we start, stopped on exit (by pid, nothing else)
+BASE_PID=""
+SW_PID=""
+alive() {  # running, not a zombie waiting to be reaped
+  local st
+  st="$(sed -e 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1)" || return 1
+  [[ -n "$st" && "$st" != Z ]]
+}
+stop_pid() {  # stop_pid PID [GRACE_TENTHS]: TERM, wait (default 10 s), then KILL
+  local pid="$1" grace="${2:-100}"
+  [[ -z "$pid" ]] && return 0
+  kill -TERM "$pid" 2>/dev/null || return 0
+  for _ in $(seq "$grace"); do
+    if ! alive "$pid"; then wait "$pid" 2>/dev/null || true; return 0; fi
+    sleep 0.1
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true  # reap it, so its port is free again
+}
+cleanup() {
+  stop_pid "$BASE_PID"
+  stop_pid "$SW_PID"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+wait_socketio() {  # wait_socketio PORT PID: true once /socket.io/ answers an Engine.IO open packet
+  local port="$1" pid="$2"
+  for _ in $(seq 150); do
+    alive "$pid" || return 1
+    if curl -s -m 2 "http://127.0.0.1:$port/socket.io/?EIO=4&transport=polling" | grep -q '^0{"sid"'; then
+      return 0
+    fi
+    sleep 0.2
+  done
+  return 1
+}
+
+# ---- build
+log "building the load generator (Release, -j1)"
+cmake -S "$BENCH/loadgen" -B "$BENCH/loadgen/build" -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build "$BENCH/loadgen/build" -j1 >/dev/null
+if [[ ! -d "$BENCH/baseline/node_modules/socket.io" ]]; then
+  log "installing the baseline's npm packages (npm ci)"
+  (cd "$BENCH/baseline" && npm ci --no-audit --no-fund >/dev/null)
+fi
+node -e 'if (+process.versions.node.split(".")[0] < 20) { console.error("Node 20+ needed, have " + process.version); process.exit(1) }'
+
+# ---- servers
+start_baseline() {
+  port_free "$BASE_PORT" || { log "port $BASE_PORT is busy"; return 1; }
+  rm -f "$DATA/baseline-users.txt"  # in-memory server: its users die with it
+  PORT="$BASE_PORT" HOST=127.0.0.1 node "$BENCH/baseline/server.js" >>"$DATA/baseline.log" 2>&1 &
+  BASE_PID=$!
+  wait_socketio "$BASE_PORT" "$BASE_PID" || { log "baseline did not start (see $DATA/baseline.log)"; return 1; }
+}
+start_samwaad() {
+  port_free "$SW_PORT" || { log "port $SW_PORT is busy"; return 1; }
+  mkdir -p "$DATA/samwaad"
+  # shellcheck disable=SC2086
+  env $SAMWAAD_ENV DATA_DIR="$DATA/samwaad" PORT="$SW_PORT" HOST=127.0.0.1 RATE_LIMITS=off \
+    "$SAMWAAD_BIN" serve >>"$DATA/samwaad.log" 2>&1 &
+  SW_PID=$!
+  if ! wait_socketio "$SW_PORT" "$SW_PID"; then
+    log "Samwaad's /socket.io/ does not answer an Engine.IO handshake yet (see $DATA/samwaad.log): skipping it"
+    stop_pid "$SW_PID"
+    SW_PID=""
+    return 1
+  fi
+}
+port_of() { [[ "$1" == baseline ]] && echo "$BASE_PORT" || echo "$SW_PORT"; }
+pid_of() { [[ "$1" == baseline ]] && echo "$BASE_PID" || echo "$SW_PID"; }
+cache_of() { [[ "$1" == baseline ]] && echo "$DATA/baseline-users.txt" || echo "$DATA/samwaad/bench-users.txt"; }
+start_target() { [[ "$1" == baseline ]] && start_baseline || start_samwaad; }
+stop_target() {
+  # the baseline keeps nothing worth a graceful exit; Samwaad gets time to shut down cleanly
+  if [[ "$1" == baseline ]]; then stop_pid "$BASE_PID" 20; BASE_PID=""; else stop_pid "$SW_PID"; SW_PID=""; fi
+}
+
+ACTIVE=""
+for t in $TARGETS; do
+  if [[ "$t" == samwaad && ! -x "$SAMWAAD_BIN" ]]; then
+    log "no Samwaad binary at $SAMWAAD_BIN (build it with 'make server'): skipping it"
+    continue
+  fi
+  if start_target "$t"; then ACTIVE="$ACTIVE $t"; fi
+done
+[[ -n "$ACTIVE" ]] || { log "no server to measure"; exit 1; }
+log "measuring:$ACTIVE (results: $OUT)"
+
+NUSERS=$((2 * PAIRS > IDLE_USERS ? 2 * PAIRS : IDLE_USERS))
+for t in $ACTIVE; do
+  "$LOADGEN" signup --port "$(port_of "$t")" --users "$NUSERS" --cache "$(cache_of "$t")" --signup-concurrency 4 >&2
+done
+
+summarize() {  # one line per run on stderr, from the JSON on stdin
+  node -e 'const r=JSON.parse(require("fs").readFileSync(0,"utf8"));const f=(x,d=1)=>x==null?"-":x.toFixed(d);
+    if (r.mode==="chat") console.error(`    delivered ${f(r.delivered_per_s,0)}/s  p50 ${f(r.latency_ms.p50,2)} ms  p99 ${f(r.latency_ms.p99,2)} ms  p99.9 ${f(r.latency_ms.p999,2)} ms  server ${f(r.cpu.server_us_per_msg)} us/msg (${f(r.cpu.server_cores,2)} cores)  generator ${f(r.cpu.generator_us_per_msg)} us/msg  other ${f(r.cpu.other_cores,2)} cores  errors ${r.errors}`);
+    else console.error(`    ${r.connected}/${r.requested} connected, RSS ${r.rss_before_kb} -> ${r.rss_after_kb} kB, ${f(r.rss_per_conn_kb,2)} KB per socket`)'
+}
+run_loadgen() {  # run_loadgen ARGS...: append its JSON line to $OUT
+  local line
+  if line="$("$LOADGEN" "$@")" && [[ -n "$line" ]]; then
+    printf '%s\n' "$line" >>"$OUT"
+    printf '%s\n' "$line" | summarize
+  else
+    log "    loadgen failed: $*"
+  fi
+}
+proc_ticks() { awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+wait_quiet() {  # wait_quiet PID: until the server uses < 5 % of a core over 0.5 s (an overloaded
+  # run leaves a backlog it keeps working through after the generator has gone), at most 60 s
+  local pid="$1" a b
+  for _ in $(seq 120); do
+    a="$(proc_ticks "$pid")"
+    sleep 0.5
+    b="$(proc_ticks "$pid")"
+    ((b - a <= 2)) && return 0
+  done
+  log "    server $pid still busy after 60 s"
+}
+chat() {  # chat TARGET KIND RATE
+  local t="$1" kind="$2" rate="$3"
+  if ((RESTART_EACH)); then  # a fresh process per run: no heap or backlog carried over
+    stop_target "$t"
+    start_target "$t" || { log "$t did not restart"; return 0; }
+  else
+    wait_quiet "$(pid_of "$t")"
+  fi
+  log "$t: $kind, $rate msg/s offered, $PAIRS pairs, ${DURATION}s"
+  run_loadgen chat --json --label "$t:$kind" --port "$(port_of "$t")" --cache "$(cache_of "$t")" \
+    --server-pid "$(pid_of "$t")" --pairs "$PAIRS" --rate "$rate" --procs "$GEN_PROCS" \
+    --warmup "$WARMUP" --duration "$DURATION" --drain "$DRAIN"
+}
+
+# Interleave the targets measurement by measurement, so that both sides see the same
+# machine (the cores are shared with other work).
+for rep in $(seq "$REPEAT"); do
+  for rate in $SAT_RATES; do
+    for t in $ACTIVE; do chat "$t" saturation "$rate"; done
+  done
+  for rate in $LAT_RATES; do
+    for t in $ACTIVE; do chat "$t" latency "$rate"; done
+  done
+done
+for t in $ACTIVE; do stop_target "$t"; done
+
+# Idle sockets: each on a freshly started server (a grown heap distorts per-socket memory).
+if ((IDLE_CONNS > 0)); then
+  for rep in $(seq "$REPEAT"); do
+    for t in $ACTIVE; do
+      start_target "$t" || continue
+      if [[ "$t" == baseline ]]; then  # its users died with the previous process
+        "$LOADGEN" signup --port "$BASE_PORT" --users "$IDLE_USERS" --cache "$(cache_of "$t")" >&2
+      fi
+      log "$t: $IDLE_CONNS idle sockets over $IDLE_SRC"
+      run_loadgen idle --json --label "$t:idle" --port "$(port_of "$t")" --cache "$(cache_of "$t")" \
+        --server-pid "$(pid_of "$t")" --conns "$IDLE_CONNS" --users "$IDLE_USERS" --procs "$IDLE_PROCS" \
+        --src "$IDLE_SRC" --settle 3
+      stop_target "$t"
+    done
+  done
+fi
+
+node "$BENCH/report.js" "$OUT"
+log "raw results: $OUT"

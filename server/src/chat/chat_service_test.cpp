@@ -1,0 +1,429 @@
+// The chat rules of the contract, against a real SQLite store in a temp dir.
+#include "chat/chat_service.hpp"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <set>
+#include <stdexcept>
+#include <string>
+
+#include "core/error.hpp"
+#include "core/ids.hpp"
+#include "core/time.hpp"
+#include "users/presence.hpp"
+
+namespace samwaad::chat {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (fs::temp_directory_path() / "samwaad-chat-XXXXXX").string();
+    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+    path_ = pattern;
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    fs::remove_all(path_, ignored);
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+class OnlineSet final : public users::PresenceView {
+ public:
+  std::set<std::string> online;
+  bool is_online(const std::string& id) const override { return online.count(id) > 0; }
+};
+
+// The ApiError `f` throws (a failure if it throws none).
+ApiError error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const ApiError& e) {
+    return e;
+  }
+  ADD_FAILURE() << "no ApiError thrown";
+  return ApiError(ErrorCode::internal, "none");
+}
+
+void expect_field_error(const std::function<void()>& f, const std::string& field) {
+  ApiError e = error_of(f);
+  EXPECT_EQ(e.code(), ErrorCode::validation) << e.what();
+  EXPECT_EQ(e.fields().count(field), 1u) << e.what();
+}
+
+void expect_code(const std::function<void()>& f, ErrorCode code) {
+  EXPECT_EQ(error_of(f).code(), code);
+}
+
+class ChatServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store_ = store::open_store("sqlite://" + (dir_.path() / "chat.db").string());
+    store_->migrate();
+    users_ = std::make_unique<users::UserService>(*store_, presence_);
+    chat_ = std::make_unique<ChatService>(*store_, *users_);
+    asha = add_user(1, "Asha");
+    bilal = add_user(2, "Bilal");
+    chen = add_user(3, "Chen");
+  }
+
+  std::string add_user(uint32_t n, const std::string& name) {
+    store::User user;
+    user.id = make_object_id(1'700'000'000 + n, 0x42, n);
+    user.name = name;
+    user.email = name + "@example.com";
+    user.password_hash = "$2b$12$x";
+    user.created_ms = user.updated_ms = 1'700'000'000'000;
+    store_->insert_user(user);
+    return user.id;
+  }
+
+  SendResult send(const std::string& from, const std::string& to, const std::string& text,
+                  std::optional<std::string> client_id = std::nullopt) {
+    SendRequest request;
+    request.to = to;
+    request.text = text;
+    request.client_id = std::move(client_id);
+    return chat_->send(from, request);
+  }
+
+  TempDir dir_;
+  OnlineSet presence_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<users::UserService> users_;
+  std::unique_ptr<ChatService> chat_;
+  std::string asha, bilal, chen;
+};
+
+// --- parse_send
+
+TEST(ParseSend, AcceptsAValidPayloadIgnoringUnknownKeys) {
+  const std::string to = make_object_id(1, 2, 3);
+  SendRequest request = ChatService::parse_send(
+      {{"to", to}, {"text", "  hi\nthere "}, {"clientId", "tab-1:seq_2.x"}, {"extra", 1}});
+  EXPECT_EQ(request.to, to);
+  EXPECT_EQ(request.text, "  hi\nthere ");  // kept as sent
+  EXPECT_EQ(request.client_id, "tab-1:seq_2.x");
+  EXPECT_FALSE(request.image);
+
+  SendRequest nulls = ChatService::parse_send(
+      {{"to", to}, {"text", "x"}, {"clientId", nullptr}, {"image", nullptr}});
+  EXPECT_FALSE(nulls.client_id);
+  EXPECT_FALSE(nulls.image);
+}
+
+TEST(ParseSend, CountsTextInCodePoints) {
+  const std::string to = make_object_id(1, 2, 3);
+  std::string longest;
+  for (int i = 0; i < 2000; ++i) longest += "é";
+  EXPECT_EQ(ChatService::parse_send({{"to", to}, {"text", longest}}).text, longest);
+  expect_field_error(
+      [&] {
+        ChatService::parse_send({{"to", to}, {"text", longest + "a"}});
+      },
+      "text");
+  expect_field_error(
+      [&] {
+        ChatService::parse_send({{"to", to}, {"text", std::string("a\xff", 2)}});
+      },
+      "text");
+  expect_field_error([&] { ChatService::parse_send({{"to", to}, {"text", "bell\a"}}); }, "text");
+}
+
+TEST(ParseSend, RejectsBadFieldsNamingEachOne) {
+  const std::string to = make_object_id(1, 2, 3);
+  expect_code([] { ChatService::parse_send(json::array()); }, ErrorCode::validation);
+  expect_field_error([] { ChatService::parse_send({{"text", "x"}}); }, "to");
+  expect_field_error([] { ChatService::parse_send({{"to", "abc"}, {"text", "x"}}); }, "to");
+  expect_field_error([] { ChatService::parse_send({{"to", 5}, {"text", "x"}}); }, "to");
+  expect_field_error([&] { ChatService::parse_send({{"to", to}}); }, "text");
+  expect_field_error([&] { ChatService::parse_send({{"to", to}, {"text", ""}}); }, "text");
+  expect_field_error([&] { ChatService::parse_send({{"to", to}, {"text", " \n\t "}}); }, "text");
+  expect_field_error([&] { ChatService::parse_send({{"to", to}, {"text", 12}}); }, "text");
+  expect_field_error(
+      [&] {
+        ChatService::parse_send({{"to", to}, {"text", "x"}, {"image", "u"}});
+      },
+      "image");
+  for (const json& bad : {json(""), json(std::string(129, 'a')), json("has space"), json("ü"),
+                          json(7), json::object()}) {
+    expect_field_error(
+        [&] {
+          ChatService::parse_send({{"to", to}, {"text", "x"}, {"clientId", bad}});
+        },
+        "clientId");
+  }
+  EXPECT_EQ(
+      ChatService::parse_send({{"to", to}, {"text", "x"}, {"clientId", std::string(128, 'a')}})
+          .client_id->size(),
+      128u);
+
+  ApiError both = error_of([] { ChatService::parse_send({{"to", "x"}, {"clientId", 1}}); });
+  EXPECT_EQ(both.fields().count("to"), 1u);
+  EXPECT_EQ(both.fields().count("clientId"), 1u);
+}
+
+TEST(ParseSend, BlankTextBesideAnImageIsDropped) {
+  SendRequest request = ChatService::parse_send(
+      {{"to", make_object_id(1, 2, 3)}, {"text", "  "}, {"image", {{"public_id", "p"}}}});
+  EXPECT_FALSE(request.text);
+  ASSERT_TRUE(request.image);
+  EXPECT_EQ((*request.image)["public_id"], "p");
+}
+
+// --- send
+
+TEST_F(ChatServiceTest, SendStoresAndRendersTheContractShape) {
+  const int64_t before = now_ms();
+  SendResult sent = send(asha, bilal, "hello", "c-1");
+  EXPECT_FALSE(sent.duplicate);
+  json m = ChatService::message_json(sent.message);
+  std::set<std::string> keys;
+  for (const auto& [key, value] : m.items()) keys.insert(key);
+  EXPECT_EQ(keys, (std::set<std::string>{"id", "conversationId", "from", "to", "text", "image",
+                                         "call", "clientId", "delivered", "deliveredAt", "read",
+                                         "readAt", "createdAt"}));
+  EXPECT_TRUE(is_object_id(m["id"].get<std::string>()));
+  EXPECT_TRUE(is_object_id(m["conversationId"].get<std::string>()));
+  EXPECT_EQ(m["from"], asha);
+  EXPECT_EQ(m["to"], bilal);
+  EXPECT_EQ(m["text"], "hello");
+  EXPECT_TRUE(m["image"].is_null());
+  EXPECT_TRUE(m["call"].is_null());
+  EXPECT_EQ(m["clientId"], "c-1");
+  EXPECT_EQ(m["delivered"], false);
+  EXPECT_TRUE(m["deliveredAt"].is_null());
+  EXPECT_EQ(m["read"], false);
+  EXPECT_TRUE(m["readAt"].is_null());
+  auto created = parse_iso8601(m["createdAt"].get<std::string>());
+  ASSERT_TRUE(created);
+  EXPECT_GE(*created, before);
+  EXPECT_TRUE(store_->find_message(sent.message.id));
+}
+
+TEST_F(ChatServiceTest, MessageJsonRendersReceiptsAndAttachments) {
+  store::Message message;
+  message.id = make_object_id(5, 5, 5);
+  message.conversation_id = make_object_id(6, 6, 6);
+  message.from = asha;
+  message.to = bilal;
+  message.image_json = R"({"url":"/media/a.png"})";
+  message.call_json = R"({"id":"c","outcome":"missed"})";
+  message.delivered_ms = 1'700'000'000'001;
+  message.read_ms = 1'700'000'000'002;
+  message.created_ms = 1'700'000'000'000;
+  json m = ChatService::message_json(message);
+  EXPECT_TRUE(m["text"].is_null());
+  EXPECT_TRUE(m["clientId"].is_null());
+  EXPECT_EQ(m["image"]["url"], "/media/a.png");
+  EXPECT_EQ(m["call"]["outcome"], "missed");
+  EXPECT_EQ(m["delivered"], true);
+  EXPECT_EQ(m["deliveredAt"], "2023-11-14T22:13:20.001Z");
+  EXPECT_EQ(m["read"], true);
+  EXPECT_EQ(m["readAt"], "2023-11-14T22:13:20.002Z");
+  EXPECT_EQ(m["createdAt"], "2023-11-14T22:13:20.000Z");
+}
+
+TEST_F(ChatServiceTest, SendRefusesSelfUnknownRecipientAndImages) {
+  expect_field_error([&] { send(asha, asha, "me"); }, "to");
+  expect_field_error([&] { send(asha, "nope", "x"); }, "to");
+  expect_code([&] { send(asha, make_object_id(9, 9, 9), "x"); }, ErrorCode::not_found);
+  expect_field_error([&] { send(asha, bilal, "   "); }, "text");
+  SendRequest with_image;
+  with_image.to = bilal;
+  with_image.image = json{{"url", "/media/someone-elses.png"}};
+  ApiError image = error_of([&] { chat_->send(asha, with_image); });
+  EXPECT_EQ(image.code(), ErrorCode::validation);
+  EXPECT_EQ(image.fields().at("image"), "unknown upload");
+  EXPECT_TRUE(store_->list_conversations(asha, 10, std::nullopt).empty());
+}
+
+TEST_F(ChatServiceTest, RepeatedClientIdReturnsTheFirstMessage) {
+  SendResult first = send(asha, bilal, "once", "k1");
+  SendResult again = send(asha, bilal, "once more", "k1");
+  EXPECT_TRUE(again.duplicate);
+  EXPECT_EQ(again.message.id, first.message.id);
+  EXPECT_EQ(again.message.text, "once");
+  EXPECT_FALSE(send(bilal, asha, "same key, other sender", "k1").duplicate);
+}
+
+// --- receipts
+
+TEST_F(ChatServiceTest, DeliveredOnceByTheRecipientOnly) {
+  SendResult sent = send(asha, bilal, "hi");
+  EXPECT_FALSE(chat_->mark_delivered(asha, sent.message.id));
+  EXPECT_FALSE(chat_->mark_delivered(bilal, "garbage"));
+  EXPECT_FALSE(chat_->mark_delivered(bilal, make_object_id(9, 9, 9)));
+  auto update = chat_->mark_delivered(bilal, sent.message.id);
+  ASSERT_TRUE(update);
+  EXPECT_EQ(update->message_id, sent.message.id);
+  EXPECT_EQ(update->conversation_id, sent.message.conversation_id);
+  EXPECT_EQ(update->sender_id, asha);
+  EXPECT_GT(update->delivered_ms, 0);
+  EXPECT_FALSE(chat_->mark_delivered(bilal, sent.message.id));
+}
+
+TEST_F(ChatServiceTest, UndeliveredListsWhatTheRecipientHasNotAcked) {
+  SendResult m1 = send(asha, bilal, "1");
+  SendResult m2 = send(chen, bilal, "2");
+  chat_->mark_delivered(bilal, m1.message.id);
+  auto pending = chat_->undelivered(bilal, 10);
+  ASSERT_EQ(pending.size(), 1u);
+  EXPECT_EQ(pending[0].id, m2.message.id);
+}
+
+TEST_F(ChatServiceTest, MarkReadCoversEarlierMessagesFromThatPeer) {
+  SendResult m1 = send(asha, bilal, "1");
+  SendResult mine = send(bilal, asha, "reply");
+  SendResult m2 = send(asha, bilal, "2");
+  SendResult m3 = send(asha, bilal, "3");
+
+  auto update = chat_->mark_read(bilal, m2.message.id);
+  ASSERT_TRUE(update);
+  EXPECT_EQ(update->message_id, m2.message.id);
+  EXPECT_EQ(update->conversation_id, m1.message.conversation_id);
+  EXPECT_EQ(update->sender_id, asha);
+  EXPECT_EQ(update->count, 2);
+  EXPECT_TRUE(store_->find_message(m1.message.id)->read_ms);
+  EXPECT_FALSE(store_->find_message(m3.message.id)->read_ms);
+  EXPECT_FALSE(store_->find_message(mine.message.id)->read_ms);
+  EXPECT_FALSE(chat_->mark_read(bilal, m2.message.id));  // nothing new
+
+  expect_field_error([&] { chat_->mark_read(bilal, mine.message.id); }, "messageId");
+  expect_field_error([&] { chat_->mark_read(bilal, "x"); }, "messageId");
+  expect_code([&] { chat_->mark_read(chen, m3.message.id); }, ErrorCode::forbidden);
+  expect_code([&] { chat_->mark_read(bilal, make_object_id(9, 9, 9)); }, ErrorCode::not_found);
+}
+
+TEST_F(ChatServiceTest, MarkConversationReadChecksMembershipAndTheMessage) {
+  SendResult m1 = send(asha, bilal, "1");
+  SendResult reply = send(bilal, asha, "reply");
+  SendResult elsewhere = send(chen, bilal, "other");
+  const std::string conversation = m1.message.conversation_id;
+
+  expect_code([&] { chat_->mark_conversation_read(chen, conversation, m1.message.id); },
+              ErrorCode::forbidden);
+  expect_code([&] { chat_->mark_conversation_read(bilal, make_object_id(9, 9, 9), m1.message.id); },
+              ErrorCode::not_found);
+  expect_code([&] { chat_->mark_conversation_read(bilal, conversation, make_object_id(9, 9, 9)); },
+              ErrorCode::not_found);
+  expect_field_error([&] { chat_->mark_conversation_read(bilal, "c", m1.message.id); },
+                     "conversationId");
+  expect_field_error([&] { chat_->mark_conversation_read(bilal, conversation, "u"); }, "upTo");
+  expect_field_error(
+      [&] { chat_->mark_conversation_read(bilal, conversation, elsewhere.message.id); }, "upTo");
+
+  // Up to the reader's own (newer) message: everything received before it.
+  auto update = chat_->mark_conversation_read(bilal, conversation, reply.message.id);
+  ASSERT_TRUE(update);
+  EXPECT_EQ(update->message_id, m1.message.id);
+  EXPECT_EQ(update->sender_id, asha);
+  EXPECT_FALSE(chat_->mark_conversation_read(bilal, conversation, reply.message.id));
+}
+
+// --- listings
+
+TEST_F(ChatServiceTest, ListsConversationsWithPeerLastMessageAndUnread) {
+  presence_.online.insert(bilal);
+  send(bilal, asha, "from bilal");
+  send(chen, asha, "from chen 1");
+  SendResult last = send(chen, asha, "from chen 2");
+
+  json list = chat_->list_conversations(asha, 50, std::nullopt)["conversations"];
+  ASSERT_EQ(list.size(), 2u);
+  EXPECT_EQ(list[0]["id"], last.message.conversation_id);
+  EXPECT_EQ(list[0]["peer"]["id"], chen);
+  EXPECT_EQ(list[0]["peer"]["status"], "offline");
+  EXPECT_FALSE(list[0]["peer"].contains("email"));
+  EXPECT_EQ(list[0]["lastMessage"], ChatService::message_json(last.message));
+  EXPECT_EQ(list[0]["unreadCount"], 2);
+  EXPECT_EQ(list[0]["updatedAt"], format_iso8601(last.message.created_ms));
+  EXPECT_EQ(list[1]["peer"]["id"], bilal);
+  EXPECT_EQ(list[1]["peer"]["status"], "online");
+  EXPECT_EQ(list[1]["unreadCount"], 1);
+
+  json rest = chat_->list_conversations(asha, 50, list[0]["id"].get<std::string>());
+  ASSERT_EQ(rest["conversations"].size(), 1u);
+  EXPECT_EQ(rest["conversations"][0]["peer"]["id"], bilal);
+  EXPECT_TRUE(chat_->list_conversations(asha, 50, list[1]["id"].get<std::string>())["conversations"]
+                  .empty());
+  EXPECT_EQ(chat_->list_conversations(asha, 1, std::nullopt)["conversations"].size(), 1u);
+
+  expect_field_error([&] { chat_->list_conversations(asha, 50, "zz"); }, "before");
+  expect_field_error([&] { chat_->list_conversations(asha, 50, make_object_id(9, 9, 9)); },
+                     "before");
+  // Someone else's conversation is no cursor for you.
+  const std::string bilal_chen = send(bilal, chen, "x").message.conversation_id;
+  expect_field_error([&] { chat_->list_conversations(asha, 50, bilal_chen); }, "before");
+  expect_field_error([&] { chat_->list_conversations(asha, 0, std::nullopt); }, "limit");
+  expect_field_error([&] { chat_->list_conversations(asha, 101, std::nullopt); }, "limit");
+}
+
+TEST_F(ChatServiceTest, ListsMessagesForMembersOnly) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 5; ++i) ids.push_back(send(asha, bilal, std::to_string(i)).message.id);
+  const std::string conversation = store_->find_message(ids[0])->conversation_id;
+
+  json newest = chat_->list_messages(bilal, conversation, 3, std::nullopt, std::nullopt);
+  EXPECT_EQ(newest["hasMore"], true);
+  ASSERT_EQ(newest["messages"].size(), 3u);
+  EXPECT_EQ(newest["messages"][0]["id"], ids[2]);
+  EXPECT_EQ(newest["messages"][2]["id"], ids[4]);
+  json older = chat_->list_messages(asha, conversation, 3, ids[2], std::nullopt);
+  EXPECT_EQ(older["hasMore"], false);
+  EXPECT_EQ(older["messages"].size(), 2u);
+  json after = chat_->list_messages(asha, conversation, 3, std::nullopt, ids[3]);
+  EXPECT_EQ(after["hasMore"], false);
+  ASSERT_EQ(after["messages"].size(), 1u);
+  EXPECT_EQ(after["messages"][0]["id"], ids[4]);
+
+  expect_code([&] { chat_->list_messages(chen, conversation, 3, std::nullopt, std::nullopt); },
+              ErrorCode::forbidden);
+  expect_code(
+      [&] { chat_->list_messages(asha, make_object_id(9, 9, 9), 3, std::nullopt, std::nullopt); },
+      ErrorCode::not_found);
+  expect_field_error([&] { chat_->list_messages(asha, conversation, 3, ids[1], ids[2]); }, "after");
+  expect_field_error([&] { chat_->list_messages(asha, "c", 3, std::nullopt, std::nullopt); },
+                     "conversationId");
+  expect_field_error([&] { chat_->list_messages(asha, conversation, 3, "b", std::nullopt); },
+                     "before");
+  expect_field_error([&] { chat_->list_messages(asha, conversation, 3, std::nullopt, "a"); },
+                     "after");
+  expect_field_error(
+      [&] { chat_->list_messages(asha, conversation, 0, std::nullopt, std::nullopt); }, "limit");
+}
+
+TEST_F(ChatServiceTest, CallRecordsAreMessagesFromCallerToCallee) {
+  json call = {
+      {"id", "65f0a1b2c3d4e5f6a7b8c9d0"},        {"caller", asha},  {"callee", bilal},
+      {"startedAt", "2026-11-25T08:24:17.123Z"}, {"duration", 192}, {"outcome", "answered"}};
+  SendResult recorded = chat_->record_call(asha, bilal, call);
+  json m = ChatService::message_json(recorded.message);
+  EXPECT_EQ(m["from"], asha);
+  EXPECT_EQ(m["to"], bilal);
+  EXPECT_EQ(m["call"], call);
+  EXPECT_TRUE(m["text"].is_null());
+  // It is part of the conversation's history and undelivered until acked.
+  auto undelivered = chat_->undelivered(bilal, 10);
+  ASSERT_EQ(undelivered.size(), 1u);
+  EXPECT_EQ(undelivered[0].id, recorded.message.id);
+  auto page =
+      chat_->list_messages(bilal, recorded.message.conversation_id, 10, std::nullopt, std::nullopt);
+  EXPECT_EQ(page["messages"][0]["call"]["outcome"], "answered");
+  expect_code([&] { chat_->record_call(asha, make_object_id(1, 2, 3), call); },
+              ErrorCode::not_found);
+}
+
+}  // namespace
+}  // namespace samwaad::chat

@@ -1,0 +1,69 @@
+// The hub's per-socket state and small helpers, shared by the files that
+// implement Hub (hub.cpp: chat and presence; hub_calls.cpp: calls). Internal
+// to realtime/: nothing outside the hub includes this.
+#pragma once
+
+#include <deque>
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "core/error.hpp"
+#include "realtime/hub.hpp"
+#include "realtime/protocol/socketio.hpp"
+
+namespace samwaad::realtime {
+
+namespace sio = protocol::socketio;
+
+struct Hub::Client {
+  std::shared_ptr<EngineConnection> connection;
+  std::string id;          // engine id
+  std::string sid;         // Socket.IO socket id
+  bool connected = false;  // CONNECT to "/" accepted
+  bool authenticated = false;
+  bool authenticating = false;
+  std::string user_id;
+  std::string session_id;
+  std::unique_ptr<Runtime::Timer> auth_timer;
+  sio::Decoder decoder;
+  uint64_t next_ack_id = 1;
+  std::unordered_map<uint64_t, std::string> pending_receipts;  // ack id -> message id
+  // While the offline backlog is being read, live messages for this socket
+  // wait here: the backlog may hold them too, and it is older. Both are then
+  // pushed once each, in id (= commit) order.
+  bool catching_up = false;
+  std::vector<nlohmann::json> held_while_catching_up;
+  std::unordered_set<std::string> caught_up_ids;  // pushed from the backlog so far
+  std::set<std::string> watching;
+  std::deque<std::pair<std::function<void()>, std::function<void(Client&)>>> jobs;
+  bool job_running = false;
+};
+
+namespace hub_detail {
+
+inline constexpr std::size_t kMaxPendingReceipts = 10000;
+inline constexpr std::size_t kMaxWatched = 500;
+
+inline nlohmann::json ok(nlohmann::json extra = nlohmann::json::object()) {
+  extra["ok"] = true;
+  return extra;
+}
+
+inline nlohmann::json error_body(const ApiError& e) {
+  return {{"ok", false}, {"error", e.to_json()}};
+}
+
+inline const nlohmann::json& require_object(const nlohmann::json& payload) {
+  if (!payload.is_object()) throw ApiError(ErrorCode::validation, "payload must be an object");
+  return payload;
+}
+
+}  // namespace hub_detail
+
+}  // namespace samwaad::realtime
