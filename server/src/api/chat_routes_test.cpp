@@ -14,6 +14,7 @@
 #include "chat/chat_service.hpp"
 #include "http/app.hpp"
 #include "obs/metrics.hpp"
+#include "testing/temp_dir.hpp"
 #include "users/presence.hpp"
 #include "users/user_service.hpp"
 
@@ -23,22 +24,7 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "samwaad-api-XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using testing::TempDir;
 
 class ChatRoutes : public ::testing::Test {
  protected:
@@ -87,7 +73,7 @@ class ChatRoutes : public ::testing::Test {
 
   static json body_of(const http::Response& res) { return json::parse(res.body); }
 
-  TempDir dir_;
+  TempDir dir_{"samwaad-api"};
   auth::RateLimiter limiter_{false};
   users::NobodyOnline presence_;
   obs::Metrics metrics_;

@@ -155,12 +155,16 @@ SendResult ChatService::send(const std::string& from, const SendRequest& request
   // server knows of the image (and claiming it keeps it from the sweep).
   if (request.image) message.image_json = images_->claim_for_message(from, *request.image).dump();
   message.client_id = request.client_id;
+  return store_message(std::move(message));
+}
+
+SendResult ChatService::store_message(store::Message message) {
   message.created_ms = now_ms();
   try {
     store::InsertedMessage inserted = store_.insert_message(message);
     return {std::move(inserted.message), inserted.duplicate};
   } catch (const store::StoreConflict&) {
-    // A user deleted between the check above and the insert.
+    // A user deleted between the caller's check and the insert.
     throw ApiError(ErrorCode::not_found, "user not found");
   }
 }
@@ -172,13 +176,7 @@ SendResult ChatService::record_call(const std::string& caller, const std::string
   message.from = caller;
   message.to = callee;
   message.call_json = call.dump();
-  message.created_ms = now_ms();
-  try {
-    store::InsertedMessage inserted = store_.insert_message(message);
-    return {std::move(inserted.message), inserted.duplicate};
-  } catch (const store::StoreConflict&) {
-    throw ApiError(ErrorCode::not_found, "user not found");
-  }
+  return store_message(std::move(message));
 }
 
 std::optional<DeliveryUpdate> ChatService::mark_delivered(const std::string& recipient_id,

@@ -94,6 +94,8 @@ class ChatService {
   static nlohmann::json message_json(const store::Message& message);
 
  private:
+  // Inserts (group-committed) with the creation time set now.
+  SendResult store_message(store::Message message);
   store::Conversation member_conversation(const std::string& user_id,
                                           const std::string& conversation_id) const;
   std::optional<ReadUpdate> apply_read(const std::string& reader_id,

@@ -14,6 +14,7 @@
 #include "core/error.hpp"
 #include "core/ids.hpp"
 #include "core/time.hpp"
+#include "testing/temp_dir.hpp"
 #include "users/presence.hpp"
 
 namespace samwaad::chat {
@@ -22,22 +23,7 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "samwaad-chat-XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using testing::TempDir;
 
 class OnlineSet final : public users::PresenceView {
  public:
@@ -98,7 +84,7 @@ class ChatServiceTest : public ::testing::Test {
     return chat_->send(from, request);
   }
 
-  TempDir dir_;
+  TempDir dir_{"samwaad-chat"};
   OnlineSet presence_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<users::UserService> users_;

@@ -10,32 +10,19 @@
 #include <thread>
 #include <vector>
 
+#include "testing/temp_dir.hpp"
+
 namespace samwaad::media {
 namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "samwaad-media-XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using testing::TempDir;
 
 std::string read_all(MediaReader& reader) { return reader.read(0, reader.size()); }
 
 TEST(DiskMediaStore, PutsOpensReadsRangesAndRemoves) {
-  TempDir dir;
+  TempDir dir{"samwaad-media"};
   DiskMediaStore store(dir.path() / "media");
   store.put("ab12.jpg", "hello world");
   auto reader = store.open("ab12.jpg");
@@ -57,7 +44,7 @@ TEST(DiskMediaStore, PutsOpensReadsRangesAndRemoves) {
 }
 
 TEST(DiskMediaStore, AnOpenReaderKeepsItsContentWhenTheObjectGoes) {
-  TempDir dir;
+  TempDir dir{"samwaad-media"};
   DiskMediaStore store(dir.path());
   store.put("k1.png", "first");
   auto reader = store.open("k1.png");
@@ -66,7 +53,7 @@ TEST(DiskMediaStore, AnOpenReaderKeepsItsContentWhenTheObjectGoes) {
 }
 
 TEST(DiskMediaStore, ReplacingChangesTheEtag) {
-  TempDir dir;
+  TempDir dir{"samwaad-media"};
   DiskMediaStore store(dir.path());
   store.put("k1.png", "first");
   const std::string first = store.open("k1.png")->etag();
@@ -77,7 +64,7 @@ TEST(DiskMediaStore, ReplacingChangesTheEtag) {
 }
 
 TEST(DiskMediaStore, KeysAreNeverPaths) {
-  TempDir dir;
+  TempDir dir{"samwaad-media"};
   DiskMediaStore store(dir.path() / "media");
   for (const std::string& key : std::vector<std::string>{
            "../escape.jpg", "a/b.jpg", "/etc/passwd", ".hidden", "", "UPPER.jpg", "sp ace.jpg",
@@ -91,7 +78,7 @@ TEST(DiskMediaStore, KeysAreNeverPaths) {
 }
 
 TEST(DiskMediaStore, ASymlinkPlantedInTheStoreIsNotFollowed) {
-  TempDir dir;
+  TempDir dir{"samwaad-media"};
   DiskMediaStore store(dir.path() / "media");
   std::ofstream(dir.path() / "secret.txt") << "secret";
   fs::create_directories(dir.path() / "media" / "ab");
@@ -100,7 +87,7 @@ TEST(DiskMediaStore, ASymlinkPlantedInTheStoreIsNotFollowed) {
 }
 
 TEST(DiskMediaStore, WritesAreAtomicAndLeftoversOfACrashAreCleared) {
-  TempDir dir;
+  TempDir dir{"samwaad-media"};
   {
     DiskMediaStore store(dir.path());
     // What a crash mid-write leaves: a temporary file that never got renamed.
@@ -132,13 +119,13 @@ TEST(DiskMediaStore, WritesAreAtomicAndLeftoversOfACrashAreCleared) {
 }
 
 TEST(DiskMediaStore, UnusableRootIsAnError) {
-  TempDir dir;
+  TempDir dir{"samwaad-media"};
   std::ofstream(dir.path() / "file") << "not a directory";
   EXPECT_THROW(DiskMediaStore(dir.path() / "file" / "media"), MediaStoreError);
 }
 
 TEST(OpenMediaStore, OnlyFileUrls) {
-  TempDir dir;
+  TempDir dir{"samwaad-media"};
   EXPECT_TRUE(open_media_store("file://" + (dir.path() / "m").string()));
   EXPECT_TRUE(fs::is_directory(dir.path() / "m"));
   EXPECT_THROW(open_media_store("s3://bucket/prefix"), std::invalid_argument);

@@ -248,12 +248,11 @@ void Hub::catch_up(Client& client, std::optional<std::string> after) {
         c.held_while_catching_up.clear();
         std::stable_sort(held.begin(), held.end(),
                          [](const Json& x, const Json& y) { return x["id"] < y["id"]; });
-        auto pushed = std::move(c.caught_up_ids);
-        c.caught_up_ids.clear();
-        for (const auto& message : held) {
-          if (pushed.insert(message["id"].get<std::string>()).second)
-            push_message_received(c, message);
-        }
+        for (const auto& message : held) push_message_received(c, message);
+        auto id = c.id;
+        c.forget_caught_up = deps_.runtime.after(std::chrono::seconds(5), [this, id] {
+          if (auto it = clients_.find(id); it != clients_.end()) it->second->caught_up_ids.clear();
+        });
       });
 }
 
@@ -389,6 +388,10 @@ void Hub::push_message_received(Client& client, const Json& message) {
   if (client.catching_up) {
     client.held_while_catching_up.push_back(message);
     return;
+  }
+  if (!client.caught_up_ids.empty() &&
+      !client.caught_up_ids.insert(message["id"].get<std::string>()).second) {
+    return;  // already pushed from the backlog
   }
   emit_message_received(client, message);
 }

@@ -39,7 +39,11 @@ struct Hub::Client {
   // pushed once each, in id (= commit) order.
   bool catching_up = false;
   std::vector<nlohmann::json> held_while_catching_up;
-  std::unordered_set<std::string> caught_up_ids;  // pushed from the backlog so far
+  // Pushed from the backlog. Kept a few seconds after the catch-up: a message
+  // the backlog query saw may be committed but not yet handed to deliver()
+  // (the sender's completion runs later), which would push it again.
+  std::unordered_set<std::string> caught_up_ids;
+  std::unique_ptr<Runtime::Timer> forget_caught_up;
   std::set<std::string> watching;
   std::deque<std::pair<std::function<void()>, std::function<void(Client&)>>> jobs;
   bool job_running = false;

@@ -18,32 +18,14 @@
 
 #include "core/ids.hpp"
 #include "store/store.hpp"
+#include "testing/temp_dir.hpp"
 
 namespace samwaad::store {
 namespace {
 
 namespace fs = std::filesystem;
 
-// A directory of its own under the system temp dir, removed afterwards.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "samwaad-store-XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using testing::TempDir;
 
 // One empty database of some backend. open() may be called again after the
 // previous store is destroyed, and must then reach the same data.
@@ -60,7 +42,7 @@ class SqliteBackend final : public Backend {
   }
 
  private:
-  TempDir dir_;
+  TempDir dir_{"samwaad-store"};
 };
 
 struct BackendParam {
@@ -1013,7 +995,7 @@ TEST(OpenStore, RejectsOtherSchemesNamingTheVariable) {
 }
 
 TEST(OpenStore, OpensAbsoluteAndRelativePathsCreatingDirectories) {
-  TempDir dir;
+  TempDir dir{"samwaad-store"};
   const fs::path absolute = dir.path() / "a" / "b" / "abs.db";
   open_store("sqlite://" + absolute.string())->migrate();
   EXPECT_TRUE(fs::exists(absolute));
@@ -1034,7 +1016,7 @@ TEST(OpenStore, InMemoryWorks) {
 }
 
 TEST(OpenStore, UnusableLocationsAreUnavailable) {
-  TempDir dir;
+  TempDir dir{"samwaad-store"};
   std::ofstream(dir.path() / "file") << "not a directory";
   EXPECT_THROW(open_store("sqlite://" + (dir.path() / "file" / "x.db").string()), StoreUnavailable);
 

@@ -13,28 +13,14 @@
 
 #include "core/ids.hpp"
 #include "store/sqlite/sqlite_store.hpp"
+#include "testing/temp_dir.hpp"
 
 namespace samwaad::store {
 namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "samwaad-gc-XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using testing::TempDir;
 
 std::string user_id(uint32_t n) { return make_object_id(1'700'000'000 + n, 0xabcdef, n); }
 
@@ -95,7 +81,7 @@ class GroupCommit : public ::testing::Test {
     hold.attach(store_.get());
   }
 
-  TempDir dir_;
+  TempDir dir_{"samwaad-gc"};
   std::unique_ptr<SqliteStore> store_;
 };
 

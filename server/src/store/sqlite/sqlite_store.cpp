@@ -170,6 +170,8 @@ class Connection {
   void exec(const char* sql);
   // A prepared statement for `sql`, prepared once per connection and reused.
   sqlite3_stmt* cached(std::string_view sql);
+  // Runs one cached statement that returns no rows (no re-parsing per call).
+  void run_cached(std::string_view sql);
 
  private:
   void enable_wal();
@@ -294,6 +296,11 @@ Connection::Connection(const std::string& path, Role role) {
   // FULL: in WAL mode NORMAL may lose the last commits on power loss, and a
   // message acknowledged to its sender must survive that.
   exec("PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;");
+  // The default 2 MB page cache made every group commit re-read index pages
+  // with pread (measured: ~160 preads and ~300 pwrites per commit, 45 ms
+  // commits at 2,000 msg/s). Keep the hot part of the database in memory,
+  // and let readers map the file instead of copying pages.
+  exec("PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY; PRAGMA mmap_size = 268435456;");
   if (role == Role::writer) {
     if (sqlite3_db_readonly(raw, "main") == 1) {
       throw StoreUnavailable("sqlite: " + path + " is read-only");
@@ -309,6 +316,13 @@ Connection::Connection(const std::string& path, Role role) {
 void Connection::exec(const char* sql) {
   const int rc = sqlite3_exec(db_.get(), sql, nullptr, nullptr, nullptr);
   if (rc != SQLITE_OK) fail(db_.get(), rc, "exec");
+}
+
+void Connection::run_cached(std::string_view sql) {
+  sqlite3_stmt* stmt = cached(sql);
+  const int rc = sqlite3_step(stmt);
+  sqlite3_reset(stmt);
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW) fail(db_.get(), rc, "step");
 }
 
 sqlite3_stmt* Connection::cached(std::string_view sql) {
@@ -589,10 +603,18 @@ SqliteStore::SqliteStore(const std::string& path, SqliteOptions options)
     readers_.push_back(std::make_unique<Connection>(path, Connection::Role::reader));
     idle_readers_.push_back(readers_.back().get());
   }
+  committer_ = std::thread([this] { commit_loop(); });
 }
 
 // Out of line because Connection is incomplete in the header.
-SqliteStore::~SqliteStore() = default;
+SqliteStore::~SqliteStore() {
+  {
+    std::lock_guard lock(queue_mutex_);
+    stopping_ = true;
+  }
+  queue_ready_.notify_one();
+  committer_.join();  // commits what is still queued first
+}
 
 template <typename F>
 auto SqliteStore::with_writer(F&& f) {
@@ -875,58 +897,66 @@ int SqliteStore::purge_expired_sessions(int64_t now_ms) {
 // --- Group commit.
 
 void SqliteStore::group_commit(std::function<void(Connection&)> write) {
-  PendingWrite mine{std::move(write), nullptr, false};
+  auto mine = std::make_shared<PendingWrite>();
+  mine->run = std::move(write);
+  {
+    std::lock_guard lock(queue_mutex_);
+    queue_.push_back(mine);
+  }
+  queue_ready_.notify_one();
+  mine->finished.acquire();
+  if (mine->error) std::rethrow_exception(mine->error);
+}
+
+// One thread commits, callers only wait for their own write. The first design
+// (the first waiting caller leads the batch, the others wait on one condition
+// variable) woke every waiting thread after each batch; under load that
+// wake-up storm and the many small batches it caused cost more CPU than the
+// database work.
+void SqliteStore::commit_loop() {
   std::unique_lock lock(queue_mutex_);
-  queue_.push_back(&mine);
-  while (!mine.done) {
-    if (leader_active_) {
-      batch_finished_.wait(lock);
-      continue;
-    }
-    // Lead: our write is still queued (a batch marks its writes done before
-    // the next leader can start), so this batch carries it.
-    leader_active_ = true;
-    std::vector<PendingWrite*> batch;
+  for (;;) {
+    queue_ready_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+    if (queue_.empty()) return;  // stopping, nothing left
+    std::vector<std::shared_ptr<PendingWrite>> batch;
     batch.swap(queue_);
     lock.unlock();
     run_batch(batch);
+    for (const auto& write : batch) write->finished.release();
+    batch.clear();
     lock.lock();
-    for (PendingWrite* write : batch) write->done = true;
-    leader_active_ = false;
-    batch_finished_.notify_all();
   }
-  if (mine.error) std::rethrow_exception(mine.error);
 }
 
 // Each write gets a savepoint, so one failing write (a conflict) is undone
 // alone and reported to its own caller while the rest commit. A failure of the
 // transaction itself fails every write in it; each caller gets its own
 // exception object, as they rethrow on different threads.
-void SqliteStore::run_batch(const std::vector<PendingWrite*>& batch) {
+void SqliteStore::run_batch(const std::vector<std::shared_ptr<PendingWrite>>& batch) {
   commit_transactions_.fetch_add(1, std::memory_order_relaxed);
   commit_writes_.fetch_add(batch.size(), std::memory_order_relaxed);
   if (on_group_commit_) on_group_commit_(batch.size());
   try {
     std::lock_guard lock(writer_mutex_);
     sqlite_detail::Transaction tx(*writer_);
-    for (PendingWrite* write : batch) {
-      writer_->exec("SAVEPOINT group_write");
+    for (const auto& write : batch) {
+      writer_->run_cached("SAVEPOINT group_write");
       try {
         write->run(*writer_);
       } catch (...) {
         write->error = std::current_exception();
-        writer_->exec("ROLLBACK TO group_write");
+        writer_->run_cached("ROLLBACK TO group_write");
       }
-      writer_->exec("RELEASE group_write");
+      writer_->run_cached("RELEASE group_write");
     }
     tx.commit();
   } catch (const std::exception& e) {
     const std::string what = e.what();
-    for (PendingWrite* write : batch) {
+    for (const auto& write : batch) {
       if (!write->error) write->error = std::make_exception_ptr(StoreUnavailable(what));
     }
   } catch (...) {
-    for (PendingWrite* write : batch) {
+    for (const auto& write : batch) {
       if (!write->error) {
         write->error = std::make_exception_ptr(StoreUnavailable("sqlite: group commit failed"));
       }

@@ -19,7 +19,9 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <semaphore>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "store/store.hpp"
@@ -106,17 +108,22 @@ class SqliteStore final : public Store {
   std::size_t queued_writes();
 
  private:
-  // One caller's write waiting for a group commit.
+  // One caller's write waiting for a group commit; `finished` is released
+  // by the committer once the batch holding it is committed (or failed), so
+  // each waiting caller is woken exactly once.
   struct PendingWrite {
     std::function<void(sqlite_detail::Connection&)> run;
     std::exception_ptr error;
-    bool done = false;  // guarded by queue_mutex_
+    std::binary_semaphore finished{0};
   };
 
   // Runs `write` inside a shared transaction; returns once it is committed,
   // rethrowing its own error (or the commit's).
   void group_commit(std::function<void(sqlite_detail::Connection&)> write);
-  void run_batch(const std::vector<PendingWrite*>& batch);
+  void run_batch(const std::vector<std::shared_ptr<PendingWrite>>& batch);
+  // The committer thread: takes everything queued, commits it as one
+  // transaction, wakes its callers, repeats.
+  void commit_loop();
   std::string next_message_id(sqlite_detail::Connection& writer);
 
   template <typename F>
@@ -137,11 +144,14 @@ class SqliteStore final : public Store {
 
   std::function<void(std::size_t)> on_group_commit_;
   std::mutex queue_mutex_;
-  std::condition_variable batch_finished_;
-  std::vector<PendingWrite*> queue_;  // guarded by queue_mutex_
-  bool leader_active_ = false;        // guarded by queue_mutex_
+  std::condition_variable queue_ready_;
+  // Shared with the waiting caller: the committer may still be inside
+  // release() when the caller wakes and returns.
+  std::vector<std::shared_ptr<PendingWrite>> queue_;  // guarded by queue_mutex_
+  bool stopping_ = false;                             // guarded by queue_mutex_
   std::atomic<uint64_t> commit_transactions_{0};
   std::atomic<uint64_t> commit_writes_{0};
+  std::thread committer_;  // last: started once everything above exists
 };
 
 }  // namespace samwaad::store
