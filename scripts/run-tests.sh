@@ -2,7 +2,9 @@
 # Runs every test suite and ends with the one line CI reads:
 #   tests: N passed, M failed
 # Suites: C++ unit tests (ctest, sanitizer build), web client tests (vitest),
-# black-box tests against the real binary (node:test).
+# black-box tests against the real binary (node:test), and the web client's
+# end-to-end tests in headless Chromium against the real binary (node:test +
+# playwright-core, in a loopback-only network namespace: scripts/run-e2e.sh).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 : "${SAMWAAD_BIN:?}" "${TEST_BUILD_DIR:?}"
@@ -43,6 +45,16 @@ node --test --test-concurrency=2 --test-reporter=spec --test-reporter-destinatio
 p=$(grep -E '^# pass ' "$report/functional.tap" | awk '{print $3}')
 f=$(grep -E '^# fail ' "$report/functional.tap" | awk '{print $3}')
 if [[ -z $p ]]; then echo "functional tests produced no report"; f=$((${f:-0} + 1)); fi
+passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
+
+echo "== end-to-end tests in Chromium against the real binary"
+E2E_TAP="$report/e2e.tap" scripts/run-e2e.sh 2>&1 | grep -vE '^\s*$' | tail -n 80
+p=$(grep -E '^# pass ' "$report/e2e.tap" 2>/dev/null | awk '{print $3}')
+f=$(grep -E '^# fail ' "$report/e2e.tap" 2>/dev/null | awk '{print $3}')
+# A test cancelled because its suite's set-up failed did not pass either.
+c=$(grep -E '^# cancelled ' "$report/e2e.tap" 2>/dev/null | awk '{print $3}')
+f=$((${f:-0} + ${c:-0}))
+if [[ -z $p ]]; then echo "end-to-end tests produced no report"; f=$((f + 1)); fi
 passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
 
 rm -rf "$report"

@@ -25,6 +25,9 @@ export default defineConfig({
     sourcemap: false,
   },
   test: {
+    // web/e2e/*.test.mjs are browser end-to-end tests run by node --test
+    // (scripts/run-e2e.sh), not by Vitest.
+    include: ['src/**/*.test.{js,jsx}'],
     environment: 'jsdom',
     setupFiles: ['./src/test/setup.js'],
     restoreMocks: true,

@@ -26,6 +26,6 @@ export const api = createApi({
     getToken: (state) => state.auth?.token ?? null,
     onUnauthorized: ({ dispatch }) => dispatch(sessionRejected()),
   }),
-  tagTypes: ['Me', 'User'],
+  tagTypes: ['Me', 'User', 'Conversations'],
   endpoints: () => ({}),
 })

@@ -1,6 +1,9 @@
 import { Link, NavLink, Outlet } from 'react-router'
 import { selectCurrentUser, useLogoutMutation, useMeQuery } from '../features/auth/index.js'
 import { Avatar, Button, cx } from '../components/ui/index.js'
+import { IncomingCallDialog } from '../features/call/IncomingCallDialog.jsx'
+import { OngoingCallBar } from '../features/call/OngoingCallBar.jsx'
+import { ConnectionBanner } from './ConnectionBanner.jsx'
 import { useAppSelector } from './hooks.js'
 
 function Brand({ to }) {
@@ -29,7 +32,12 @@ const navLinkClasses = ({ isActive }) =>
     isActive ? 'bg-accent-soft text-accent' : 'text-ink-muted hover:bg-canvas hover:text-ink',
   )
 
-/** The signed-in frame: header with navigation, the user's name and logout. */
+/**
+ * The signed-in frame: header with navigation, the user's name and logout,
+ * the connection banner, and what must show over any page (an incoming
+ * call, the way back to a call in progress). The page scrolls inside
+ * <main>, so the chat can fill the screen's height.
+ */
 export function AppShell() {
   const user = useAppSelector(selectCurrentUser)
   // Validates a token restored from storage and refreshes the user.
@@ -37,9 +45,9 @@ export function AppShell() {
   const [logout, { isLoading: loggingOut }] = useLogoutMutation()
 
   return (
-    <div className="flex min-h-dvh flex-col">
+    <div className="flex h-dvh flex-col">
       <SkipLink />
-      <header className="border-b border-line bg-panel">
+      <header className="shrink-0 border-b border-line bg-panel">
         <div className="mx-auto flex max-w-5xl flex-wrap items-center gap-x-4 gap-y-2 px-4 py-3 sm:gap-x-6">
           <Brand to="/chat" />
           <nav aria-label="Main" className="order-last w-full sm:order-none sm:w-auto">
@@ -73,9 +81,14 @@ export function AppShell() {
           </div>
         </div>
       </header>
-      <main id="main" tabIndex={-1} className="mx-auto w-full max-w-5xl flex-1 px-4 py-6 sm:py-10">
-        <Outlet />
+      <ConnectionBanner />
+      <OngoingCallBar />
+      <main id="main" tabIndex={-1} className="flex min-h-0 flex-1 flex-col overflow-y-auto">
+        <div className="mx-auto flex min-h-0 w-full max-w-5xl flex-1 flex-col px-2 py-3 sm:px-4 sm:py-6">
+          <Outlet />
+        </div>
       </main>
+      <IncomingCallDialog />
     </div>
   )
 }

@@ -53,7 +53,7 @@ export const routes = [
       {
         element: <AppShell />,
         children: [
-          { path: 'chat', element: <Lazy><ChatPage /></Lazy> },
+          { path: 'chat/:peerId?', element: <Lazy><ChatPage /></Lazy> },
           { path: 'call/:peerId', element: <Lazy><CallPage /></Lazy> },
           { path: 'profile', element: <ProfileRoute /> },
         ],

@@ -1,43 +1,73 @@
-import { combineReducers, configureStore, createListenerMiddleware, isAnyOf } from '@reduxjs/toolkit'
+import { combineReducers, configureStore, createListenerMiddleware } from '@reduxjs/toolkit'
 import { api, sessionRejected } from './api.js'
+import { connectionReducer } from './connectionSlice.js'
+import { createInertRealtime } from './realtime.js'
 import { authReducer, loggedIn, loggedOut } from '../features/auth/authSlice.js'
 import { persistAuth, watchOtherTabs } from '../features/auth/authStorage.js'
+import { chatReducer } from '../features/chat/chatSlice.js'
+import { presenceReducer } from '../features/chat/presenceSlice.js'
+import { startChatListeners } from '../features/chat/chatListeners.js'
+import { callReducer } from '../features/call/callSlice.js'
+import { mediaReducer } from '../features/call/mediaSlice.js'
 
-export const rootReducer = combineReducers({
+const appReducer = combineReducers({
   auth: authReducer,
+  connection: connectionReducer,
+  chat: chatReducer,
+  presence: presenceReducer,
+  call: callReducer,
+  media: mediaReducer,
   [api.reducerPath]: api.reducer,
 })
 
-// Cached server data belongs to the user who fetched it: drop it when the
-// session ends or changes hands.
-const sessionListener = createListenerMiddleware()
-sessionListener.startListening({
-  matcher: isAnyOf(loggedOut, sessionRejected),
-  effect: (_action, { dispatch }) => {
-    dispatch(api.util.resetApiState())
-  },
-})
-sessionListener.startListening({
+function sessionEnds(state, action) {
+  if (loggedOut.match(action) || sessionRejected.match(action)) return true
+  // Another tab logged in as someone else: this tab follows, with nothing of the previous user.
+  return loggedIn.match(action) && Boolean(state?.auth?.token) && state.auth.token !== action.payload.token
+}
+
+/**
+ * Everything but the session itself starts over when the session ends or
+ * changes hands: conversations, presence and calls belong to the user who
+ * loaded them. (The RTK Query cache is reset by the listener below, the way
+ * RTK Query wants it.)
+ */
+export function rootReducer(state, action) {
+  if (state && sessionEnds(state, action)) {
+    state = { auth: state.auth, connection: state.connection, [api.reducerPath]: state[api.reducerPath] }
+  }
+  return appReducer(state, action)
+}
+
+const listener = createListenerMiddleware()
+listener.startListening({
   predicate: (action, state, previous) =>
-    loggedIn.match(action) && Boolean(previous.auth.token) && previous.auth.token !== state.auth.token,
+    loggedOut.match(action) ||
+    sessionRejected.match(action) ||
+    (loggedIn.match(action) && Boolean(previous.auth.token) && previous.auth.token !== state.auth.token),
   effect: (_action, { dispatch }) => {
     dispatch(api.util.resetApiState())
   },
 })
+startChatListeners(listener.startListening)
 
 /**
  * Builds a store. Tests pass `preloadedState`; without it the session is read
  * back from localStorage. The session is written to storage on every change.
+ * Thunks get `{realtime}` as their extra argument: the app passes the real
+ * connection (realtime.js), tests a fake; the default is never connected.
  *
  * @param {Partial<ReturnType<typeof rootReducer>>} [preloadedState]
- * @param {{storage?: Storage|null}} [options]  `storage: null` disables persistence
+ * @param {{storage?: Storage|null, realtime?: object}} [options]  `storage: null` disables persistence
  */
-export function makeStore(preloadedState, { storage } = {}) {
+export function makeStore(preloadedState, { storage, realtime = createInertRealtime() } = {}) {
   const store = configureStore({
     reducer: rootReducer,
     preloadedState,
     middleware: (getDefaultMiddleware) =>
-      getDefaultMiddleware().prepend(sessionListener.middleware).concat(api.middleware),
+      getDefaultMiddleware({ thunk: { extraArgument: { realtime } } })
+        .prepend(listener.middleware)
+        .concat(api.middleware),
   })
   if (storage !== null) persistAuth(store, storage ?? undefined)
   return store

@@ -12,16 +12,17 @@ function LocationSpy() {
 }
 
 /**
- * Renders `ui` inside the app's providers and a MemoryRouter at `route`.
+ * Renders `ui` inside the app's providers and a MemoryRouter at `route`
+ * (a path, or a {pathname, state} location).
  * Returns the store, a userEvent instance and `location()` (the router's
  * current location) besides the usual queries.
  */
 export function renderWithProviders(
   ui,
-  { preloadedState, store = makeStore(preloadedState), route = '/', ...options } = {},
+  { preloadedState, store = makeStore(preloadedState), route = '/', callClient = null, ...options } = {},
 ) {
   const result = render(
-    <AppProviders store={store}>
+    <AppProviders store={store} callClient={callClient}>
       <MemoryRouter initialEntries={[route]}>
         {ui}
         <LocationSpy />

@@ -1,7 +1,7 @@
 import { useId, useState } from 'react'
 import { Link } from 'react-router'
 import { skipToken } from '@reduxjs/toolkit/query/react'
-import { Alert, Avatar, Spinner, buttonClasses, controlClasses } from '../../components/ui/index.js'
+import { Alert, Avatar, Spinner, VideoIcon, buttonClasses, controlClasses } from '../../components/ui/index.js'
 import { parseApiError } from '../../lib/apiError.js'
 import { useDebouncedValue } from '../../lib/useDebouncedValue.js'
 import { useSearchUsersQuery } from './chatApi.js'
@@ -16,7 +16,7 @@ function StatusLabel({ status }) {
   )
 }
 
-/** Find people by the start of their name or email (GET /users?q=). */
+/** Find people by the start of their name or email (GET /users?q=), to message or call them. */
 export function UserSearch() {
   const inputId = useId()
   const [text, setText] = useState('')
@@ -30,9 +30,11 @@ export function UserSearch() {
   else if (users && users.length === 0) status = `No one found for “${q}”.`
   else if (users) status = `${users.length} ${users.length === 1 ? 'person' : 'people'} found.`
 
+  const done = () => setText('')
+
   return (
-    <section aria-labelledby={`${inputId}-heading`} className="space-y-4">
-      <h2 id={`${inputId}-heading`} className="text-lg font-semibold">
+    <section aria-labelledby={`${inputId}-heading`} className="space-y-2">
+      <h2 id={`${inputId}-heading`} className="sr-only">
         Find people
       </h2>
       <form role="search" onSubmit={(event) => event.preventDefault()}>
@@ -44,35 +46,45 @@ export function UserSearch() {
           type="search"
           autoComplete="off"
           spellCheck={false}
-          placeholder="Search by name or email"
+          placeholder="Find people by name or email"
           value={text}
           onChange={(event) => setText(event.target.value)}
           className={controlClasses}
         />
       </form>
 
-      <p role="status" className="flex items-center gap-2 text-sm text-ink-muted">
+      <p role="status" className="flex items-center gap-2 text-xs text-ink-muted">
         {isFetching && <Spinner />}
         {status}
       </p>
       {parsed && <Alert tone="error">{parsed.message}</Alert>}
 
       {q && users?.length > 0 && (
-        <ul className="divide-y divide-line rounded-xl border border-line bg-panel">
+        <ul className="max-h-72 divide-y divide-line overflow-y-auto rounded-xl border border-line bg-panel" aria-label="People found">
           {users.map((user) => (
-            <li key={user.id} className="flex items-center gap-3 p-3 sm:p-4">
-              <Avatar user={user} />
+            <li key={user.id} className="flex items-center gap-3 p-3">
+              <Avatar user={user} size="sm" />
               <div className="min-w-0 flex-1">
-                <p className="truncate font-medium">{user.name}</p>
+                <p className="truncate text-sm font-medium">{user.name}</p>
                 <StatusLabel status={user.status} />
-                {user.bio && <p className="truncate text-sm text-ink-muted">{user.bio}</p>}
+                {user.bio && <p className="truncate text-xs text-ink-muted">{user.bio}</p>}
               </div>
               <Link
-                to={`/call/${user.id}`}
-                className={buttonClasses({ variant: 'secondary', size: 'sm' })}
-                aria-label={`Call ${user.name}`}
+                to={`/chat/${user.id}`}
+                onClick={done}
+                className={buttonClasses({ size: 'sm' })}
+                aria-label={`Message ${user.name}`}
               >
-                Call
+                Message
+              </Link>
+              <Link
+                to={`/call/${user.id}`}
+                state={{ start: true }}
+                className={buttonClasses({ variant: 'secondary', size: 'sm', className: 'px-2' })}
+                aria-label={`Call ${user.name}`}
+                title={`Video call ${user.name}`}
+              >
+                <VideoIcon />
               </Link>
             </li>
           ))}

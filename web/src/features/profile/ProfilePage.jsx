@@ -3,18 +3,22 @@ import { Alert, Avatar, Button, Card, TextArea, TextField } from '../../componen
 import { parseApiError, toFormErrors } from '../../lib/apiError.js'
 import { useDocumentTitle } from '../../lib/useDocumentTitle.js'
 import { BIO_MAX, charCount, firstInvalid, validateBio, validateName } from '../../lib/validation.js'
-import { useUpdateProfileMutation } from './profileApi.js'
+import { AvatarPicker } from './AvatarPicker.jsx'
+import { useRemoveAvatarMutation, useUpdateProfileMutation } from './profileApi.js'
 
 const FIELDS = ['name', 'bio']
 
 /**
- * Edit your name and bio. The app layer passes the current `user` and learns
+ * Edit your name, bio and picture. The app layer passes the current `user` and learns
  * about the saved user through `onSaved(user)`, so this feature does not
  * depend on how the session is stored.
  */
 export function ProfilePage({ user, onSaved }) {
   useDocumentTitle('Profile')
   const [updateProfile, { isLoading }] = useUpdateProfileMutation()
+  const [removeAvatar, { isLoading: removing }] = useRemoveAvatarMutation()
+  const [avatarFile, setAvatarFile] = useState(null)
+  const [avatarError, setAvatarError] = useState(null)
   const [values, setValues] = useState(() => ({ name: user?.name ?? '', bio: user?.bio ?? '' }))
   const [fieldErrors, setFieldErrors] = useState({})
   const [formError, setFormError] = useState(null)
@@ -56,16 +60,39 @@ export function ProfilePage({ user, onSaved }) {
     }
     showErrors({})
     setSaved(false)
-    const result = await updateProfile({ name: values.name.trim(), bio: values.bio.trim() })
+    setAvatarError(null)
+    const patch = { name: values.name.trim(), bio: values.bio.trim() }
+    if (avatarFile) patch.avatar = avatarFile
+    const result = await updateProfile(patch)
     if (result.error) {
-      const { fieldErrors: serverErrors, formError: general } = toFormErrors(parseApiError(result.error), FIELDS)
+      const parsed = parseApiError(result.error)
+      // The picture's own problems (too big, not an image) go next to the picture.
+      if (parsed.fields.avatar || (avatarFile && ['payload_too_large', 'unsupported_media_type'].includes(parsed.code))) {
+        const reason = parsed.fields.avatar ?? parsed.message
+        setAvatarError(reason.charAt(0).toUpperCase() + reason.slice(1))
+        delete parsed.fields.avatar
+        if (!Object.keys(parsed.fields).length) return
+      }
+      const { fieldErrors: serverErrors, formError: general } = toFormErrors(parsed, FIELDS)
       showErrors(serverErrors, general)
       return
     }
     const next = result.data.user
     setValues({ name: next.name ?? '', bio: next.bio ?? '' })
+    setAvatarFile(null)
     setSaved(true)
     onSaved?.(next)
+  }
+
+  const onRemoveAvatar = async () => {
+    setSaved(false)
+    setAvatarError(null)
+    const result = await removeAvatar()
+    if (result.error) {
+      setAvatarError(parseApiError(result.error).message)
+      return
+    }
+    onSaved?.(result.data.user)
   }
 
   return (
@@ -84,6 +111,18 @@ export function ProfilePage({ user, onSaved }) {
         {saved && <Alert tone="success">Profile saved.</Alert>}
 
         <form noValidate onSubmit={onSubmit} className="space-y-5" aria-label="Edit profile">
+          <AvatarPicker
+            user={user}
+            file={avatarFile}
+            onFileChange={(file) => {
+              setAvatarFile(file)
+              setAvatarError(null)
+              setSaved(false)
+            }}
+            onRemove={onRemoveAvatar}
+            removing={removing}
+            error={avatarError}
+          />
           <TextField
             ref={inputs.name}
             label="Name"

@@ -1,13 +1,28 @@
 import { api } from '../../app/api.js'
 
+/**
+ * PATCH /users/me/profile: JSON for name and bio; multipart (the fields plus
+ * an `avatar` file part) when a new picture comes with them.
+ */
+export function profilePatchRequest({ avatar, ...fields }) {
+  if (!avatar) return { url: 'users/me/profile', method: 'PATCH', body: fields }
+  const form = new FormData()
+  for (const [key, value] of Object.entries(fields)) form.append(key, value)
+  form.append('avatar', avatar, avatar.name || 'avatar')
+  return { url: 'users/me/profile', method: 'PATCH', body: form }
+}
+
 export const profileApi = api.injectEndpoints({
   endpoints: (build) => ({
-    // JSON form of PATCH /users/me/profile; the multipart form (avatar upload) comes later.
     updateProfile: build.mutation({
-      query: (patch) => ({ url: 'users/me/profile', method: 'PATCH', body: patch }),
+      query: profilePatchRequest,
+      invalidatesTags: (_result, error) => (error ? [] : ['Me']),
+    }),
+    removeAvatar: build.mutation({
+      query: () => ({ url: 'users/me/avatar', method: 'DELETE' }),
       invalidatesTags: (_result, error) => (error ? [] : ['Me']),
     }),
   }),
 })
 
-export const { useUpdateProfileMutation } = profileApi
+export const { useUpdateProfileMutation, useRemoveAvatarMutation } = profileApi
