@@ -46,7 +46,10 @@ struct ApiDeps {
 void add_auth_routes(http::Router& router, ApiDeps deps);
 // With `media`, PATCH /users/me/profile also takes a multipart form with an
 // `avatar` file, and DELETE /users/me/avatar exists.
-void add_user_routes(http::Router& router, ApiDeps deps, media::MediaService* media = nullptr);
+// `on_profile_changed` (may be empty) gets the public view of a user whose
+// name, bio or picture changed, for the realtime `user-updated` fan-out.
+void add_user_routes(http::Router& router, ApiDeps deps, media::MediaService* media = nullptr,
+                     std::function<void(const nlohmann::json&)> on_profile_changed = {});
 void add_system_routes(http::Router& router, ApiDeps deps);
 // Conversations and messages. `on_sent` / `on_read` (may be empty) get each
 // message stored and each read receipt made over REST, for realtime fan-out.

@@ -5,11 +5,18 @@
 #include "http/json_body.hpp"
 #include "media/media_service.hpp"
 #include "media/multipart.hpp"
+#include "store/store.hpp"
 #include "users/user_service.hpp"
 
 namespace samwaad::api {
 
-void add_user_routes(http::Router& router, ApiDeps deps, media::MediaService* media) {
+void add_user_routes(http::Router& router, ApiDeps deps, media::MediaService* media,
+                     std::function<void(const nlohmann::json&)> on_profile_changed) {
+  // Answers with the owner's view and tells the others what they now see.
+  auto changed = [deps, on_profile_changed](const store::User& user) {
+    if (on_profile_changed) on_profile_changed(deps.users.public_view(user));
+    return http::Response::json(200, {{"user", deps.users.owner_view(user)}});
+  };
   router.add("GET", "/api/v1/users/me", [deps](http::Request& req) {
     auto principal = require_auth(req, deps.auth);
     return http::Response::json(
@@ -25,14 +32,13 @@ void add_user_routes(http::Router& router, ApiDeps deps, media::MediaService* me
     return media->open_upload(principal.user_id, content_type, "avatar", false, {"name", "bio"});
   };
   router.add_streaming(
-      "PATCH", "/api/v1/users/me/profile", open_form, [deps, media](http::Request& req) {
+      "PATCH", "/api/v1/users/me/profile", open_form, [deps, media, changed](http::Request& req) {
         auto principal = require_auth(req, deps.auth);
         if (req.body_stream) {
           const auto& form = http::streamed_body<media::UploadForm>(req);
           auto change = users::UserService::validate_profile(form.text("name"), form.text("bio"));
-          auto user =
-              media->update_profile(principal.user_id, std::move(change), form.file(), false);
-          return http::Response::json(200, {{"user", deps.users.owner_view(user)}});
+          return changed(
+              media->update_profile(principal.user_id, std::move(change), form.file(), false));
         }
         auto body = http::json_body(req);
         for (const auto& [key, value] : body.items()) {
@@ -40,15 +46,13 @@ void add_user_routes(http::Router& router, ApiDeps deps, media::MediaService* me
         }
         auto name = string_field(body, "name", false);
         auto bio = string_field(body, "bio", false);
-        auto user = deps.users.update_profile(principal.user_id, name, bio);
-        return http::Response::json(200, {{"user", deps.users.owner_view(user)}});
+        return changed(deps.users.update_profile(principal.user_id, name, bio));
       });
 
   if (media) {
-    router.add("DELETE", "/api/v1/users/me/avatar", [deps, media](http::Request& req) {
+    router.add("DELETE", "/api/v1/users/me/avatar", [deps, media, changed](http::Request& req) {
       auto principal = require_auth(req, deps.auth);
-      auto user = media->update_profile(principal.user_id, {}, std::nullopt, true);
-      return http::Response::json(200, {{"user", deps.users.owner_view(user)}});
+      return changed(media->update_profile(principal.user_id, {}, std::nullopt, true));
     });
   }
 

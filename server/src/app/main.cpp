@@ -118,7 +118,8 @@ int serve(const Config& config) {
   api::ApiDeps deps{auth, users, *store, metrics};
   api::add_system_routes(router, deps);
   api::add_auth_routes(router, deps);
-  api::add_user_routes(router, deps, &media);
+  api::add_user_routes(router, deps, &media,
+                       [&hub](const nlohmann::json& user) { hub->profile_changed(user); });
   api::add_media_routes(router, deps, media);
   api::add_chat_routes(
       router, deps, chat,

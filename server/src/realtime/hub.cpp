@@ -606,6 +606,31 @@ void Hub::messages_read_elsewhere(const chat::ReadUpdate& update) {
   });
 }
 
+void Hub::profile_changed(const nlohmann::json& user) {
+  auto alive = alive_;
+  deps_.runtime.post([this, alive, user] {
+    if (!*alive) return;
+    const std::string user_id = user.value("id", "");
+    std::set<Client*> targets;
+    if (auto w = watchers_.find(user_id); w != watchers_.end()) targets = w->second;
+    std::vector<std::string> people{user_id};
+    if (auto p = peers_.find(user_id); p != peers_.end())
+      people.insert(people.end(), p->second.begin(), p->second.end());
+    for (const auto& id : people) {
+      if (auto u = users_.find(id); u != users_.end())
+        targets.insert(u->second.begin(), u->second.end());
+    }
+    // Encoded once; emitting may drop a client over its queue bound, so the
+    // targets are re-checked by id.
+    std::vector<std::string> ids;
+    for (Client* c : targets) ids.push_back(c->id);
+    for (const auto& id : ids) {
+      if (auto c = clients_.find(id); c != clients_.end())
+        emit(*c->second, "user-updated", {{"user", user}});
+    }
+  });
+}
+
 void Hub::session_revoked(const std::string& session_id) {
   auto alive = alive_;
   deps_.runtime.post([this, alive, session_id] {

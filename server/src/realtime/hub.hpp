@@ -68,6 +68,9 @@ class Hub final : public EngineHandler, public users::PresenceView {
   void message_sent_elsewhere(const chat::SendResult& result);
   void messages_read_elsewhere(const chat::ReadUpdate& update);
   void session_revoked(const std::string& session_id);
+  // `user-updated {user}` (public view) to the user's other sockets, its
+  // conversation partners and its presence subscribers.
+  void profile_changed(const nlohmann::json& user);
 
   std::size_t socket_count() const { return clients_.size(); }
 

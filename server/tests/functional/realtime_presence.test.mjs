@@ -174,3 +174,32 @@ test('GET /users/:id shows lastSeen as soon as user-offline has been sent', asyn
     closeAll(a);
   }
 });
+
+test('a profile change reaches partners, subscribers and the other tabs as user-updated; strangers get nothing', async () => {
+  const A = await signup(server, { name: 'Before Rename' });
+  const P = await signup(server);
+  const W = await signup(server);
+  const S = await signup(server);
+  const a1 = await connectSocket(server.base, { token: A.token, transports: ['websocket'] });
+  const a2 = await connectSocket(server.base, { token: A.token, transports: ['polling'] });
+  const p = await connectSocket(server.base, { token: P.token, transports: ['websocket'] });
+  const w = await connectSocket(server.base, { token: W.token, transports: ['websocket'] });
+  const s = await connectSocket(server.base, { token: S.token, transports: ['websocket'] });
+  try {
+    await sendMessage(a1, { to: P.user.id, text: 'we talk' });
+    assert.equal((await emitWithAck(w, 'presence-subscribe', { userIds: [A.user.id] })).ok, true);
+    const forA = (sock) => waitFor(sock, 'user-updated', 5000, { filter: (x) => x.user.id === A.user.id });
+    const seen = [forA(p), forA(w), forA(a2)];
+    const res = await server.api('PATCH', '/api/v1/users/me/profile', { token: A.token, body: { name: 'After Rename', bio: 'new bio' } });
+    assert.equal(res.status, 200, res.text);
+    for (const got of await Promise.all(seen)) {
+      assert.equal(got.user.name, 'After Rename');
+      assert.equal(got.user.bio, 'new bio');
+      assert.equal(got.user.status, 'online');
+      assert.equal('email' in got.user, false, 'the public view only');
+    }
+    await expectNoEvent(s, 'user-updated', 500);
+  } finally {
+    closeAll(a1, a2, p, w, s);
+  }
+});

@@ -19,6 +19,7 @@ const PUSHED_EVENTS = {
   typing: events.peerTyping,
   'user-online': events.userCameOnline,
   'user-offline': events.userWentOffline,
+  'user-updated': events.userUpdated,
 }
 
 /** Call signalling, handed to subscribers as it arrives. */

@@ -30,5 +30,7 @@ export const peerTyping = createAction('realtime/peerTyping', (payload) => ({
 }))
 /** {userId, name, avatar} */
 export const userCameOnline = createAction('realtime/userCameOnline')
+/** `user-updated {user}`: someone changed their name, bio or picture. */
+export const userUpdated = createAction('realtime/userUpdated')
 /** {userId, lastSeen} */
 export const userWentOffline = createAction('realtime/userWentOffline')

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { act, screen, waitFor, within } from '@testing-library/react'
 import { AppRoutes } from '../../app/router.jsx'
 import { makeStore } from '../../app/store.js'
-import { messageReceived, peerTyping, realtimeConnected, userCameOnline } from '../../app/realtimeEvents.js'
+import { messageReceived, peerTyping, realtimeConnected, userCameOnline, userUpdated } from '../../app/realtimeEvents.js'
 import { createFakeRealtime } from '../../test/fakeRealtime.js'
 import { CONVERSATION, ME, RAVI, aConversation, aMessage } from '../../test/fixtures.js'
 import { aUser, jsonResponse, renderWithProviders, stubFetch } from '../../test/utils.jsx'
@@ -41,6 +41,15 @@ describe('ChatPage', () => {
 
     act(() => store.dispatch(userCameOnline({ userId: RAVI, name: 'Ravi Kumar', avatar: null })))
     expect(within(item).getByText('Online')).toBeInTheDocument()
+  })
+
+  it('renames a peer at once when user-updated arrives', async () => {
+    const { store } = setup({ messages: [], conversation: aConversation({ lastMessage: aMessage({ createdAt: today }) }) })
+    renderWithProviders(<AppRoutes />, { route: '/chat', store })
+    await screen.findByRole('link', { name: /Ravi Kumar/ })
+
+    act(() => store.dispatch(userUpdated({ user: { id: RAVI, name: 'Ravi K. Sharma', bio: 'new', avatar: null } })))
+    expect(await screen.findByRole('link', { name: /Ravi K\. Sharma/ })).toBeInTheDocument()
   })
 
   it('shows the conversation with day separators and ticks, reports it read, and sends', async () => {

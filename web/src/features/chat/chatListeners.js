@@ -6,6 +6,7 @@ import {
   messageSentElsewhere,
   realtimeConnected,
   userCameOnline,
+  userUpdated,
   userWentOffline,
 } from '../../app/realtimeEvents.js'
 import { chatApi } from './chatApi.js'
@@ -81,6 +82,13 @@ export function startChatListeners(startListening) {
     effect: ({ payload: { userId, name, avatar } }, { dispatch }) =>
       patchConversations(dispatch, (draft) =>
         applyPeerChange(draft, userId, { status: 'online', ...(name ? { name } : {}), ...(avatar !== undefined ? { avatar } : {}) }),
+      ),
+  })
+  startListening({
+    actionCreator: userUpdated,
+    effect: ({ payload: { user } }, { dispatch }) =>
+      patchConversations(dispatch, (draft) =>
+        applyPeerChange(draft, user.id, { name: user.name, bio: user.bio, avatar: user.avatar }),
       ),
   })
   startListening({
