@@ -4,7 +4,8 @@
 //
 //   loadgen signup --port P --users N --cache FILE
 //   loadgen chat   --port P --cache FILE --pairs K --rate R [--duration S] [--server-pid PID]
-//   loadgen idle   --port P --cache FILE --conns N --procs 2 --src 127.0.0.2-127.0.0.20 --server-pid PID
+//   loadgen idle   --port P --cache FILE --conns N --procs 2 --src 127.0.0.2-127.0.0.20
+//   --server-pid PID
 //
 // chat: K pairs of users, both sides of a pair send to each other on an open-loop
 // schedule (R messages/s in total); latency runs from the *scheduled* send time to the
@@ -112,7 +113,8 @@ struct Options {
 in_addr_t parse_loopback(const std::string& s) {
   in_addr a{};
   if (inet_pton(AF_INET, s.c_str(), &a) != 1) die("not an IPv4 address: %s", s.c_str());
-  if ((ntohl(a.s_addr) >> 24) != 127) die("refusing non-loopback address %s (127.0.0.0/8 only)", s.c_str());
+  if ((ntohl(a.s_addr) >> 24) != 127)
+    die("refusing non-loopback address %s (127.0.0.0/8 only)", s.c_str());
   return a.s_addr;
 }
 
@@ -151,28 +153,50 @@ Options parse_args(int argc, char** argv) {
       if (i + 1 >= argc) die("%s needs a value", k.c_str());
       return argv[++i];
     };
-    if (k == "--host") o.host = val();
-    else if (k == "--port") o.port = std::stoi(val());
-    else if (k == "--cache") o.cache = val();
-    else if (k == "--prefix") o.prefix = val();
-    else if (k == "--label") o.label = val();
-    else if (k == "--users") o.users = std::stoi(val());
-    else if (k == "--pairs") o.pairs = std::stoi(val());
-    else if (k == "--rate") o.rate = std::stod(val());
-    else if (k == "--warmup") o.warmup = std::stod(val());
-    else if (k == "--duration") o.duration = std::stod(val());
-    else if (k == "--drain") o.drain = std::stod(val());
-    else if (k == "--procs") o.procs = std::stoi(val());
-    else if (k == "--conns") o.conns = std::stoi(val());
-    else if (k == "--src") o.src = expand_src(val());
-    else if (k == "--server-pid") o.server_pid = std::stoi(val());
-    else if (k == "--settle") o.settle = std::stod(val());
-    else if (k == "--hold") o.hold = std::stod(val());
-    else if (k == "--json") o.json = true;
-    else if (k == "--signup-concurrency") o.signup_concurrency = std::stoi(val());
-    else if (k == "--connect-timeout") o.connect_timeout = std::stod(val());
-    else if (k == "--inflight") o.inflight = std::stoi(val());
-    else die("unknown option %s", k.c_str());
+    if (k == "--host")
+      o.host = val();
+    else if (k == "--port")
+      o.port = std::stoi(val());
+    else if (k == "--cache")
+      o.cache = val();
+    else if (k == "--prefix")
+      o.prefix = val();
+    else if (k == "--label")
+      o.label = val();
+    else if (k == "--users")
+      o.users = std::stoi(val());
+    else if (k == "--pairs")
+      o.pairs = std::stoi(val());
+    else if (k == "--rate")
+      o.rate = std::stod(val());
+    else if (k == "--warmup")
+      o.warmup = std::stod(val());
+    else if (k == "--duration")
+      o.duration = std::stod(val());
+    else if (k == "--drain")
+      o.drain = std::stod(val());
+    else if (k == "--procs")
+      o.procs = std::stoi(val());
+    else if (k == "--conns")
+      o.conns = std::stoi(val());
+    else if (k == "--src")
+      o.src = expand_src(val());
+    else if (k == "--server-pid")
+      o.server_pid = std::stoi(val());
+    else if (k == "--settle")
+      o.settle = std::stod(val());
+    else if (k == "--hold")
+      o.hold = std::stod(val());
+    else if (k == "--json")
+      o.json = true;
+    else if (k == "--signup-concurrency")
+      o.signup_concurrency = std::stoi(val());
+    else if (k == "--connect-timeout")
+      o.connect_timeout = std::stod(val());
+    else if (k == "--inflight")
+      o.inflight = std::stoi(val());
+    else
+      die("unknown option %s", k.c_str());
   }
   parse_loopback(o.host);
   if (o.port <= 0 || o.port > 65535) die("bad --port");
@@ -180,7 +204,8 @@ Options parse_args(int argc, char** argv) {
   if (o.pairs < 1 || o.pairs > 100000) die("bad --pairs");
   if (o.conns < 1 || o.conns > 1000000) die("bad --conns");
   if (!(o.rate > 0) || o.rate > 10'000'000) die("bad --rate");
-  if (!(o.duration > 0) || o.duration > 3600 || o.warmup < 0 || o.warmup > 600 || o.drain < 0 || o.drain > 600)
+  if (!(o.duration > 0) || o.duration > 3600 || o.warmup < 0 || o.warmup > 600 || o.drain < 0 ||
+      o.drain > 600)
     die("bad --warmup/--duration/--drain");
   if (o.hold < 0 || o.hold > 3600 || o.settle < 0 || o.settle > 600) die("bad --hold/--settle");
   if (o.inflight < 1) o.inflight = 1;
@@ -301,9 +326,12 @@ HttpResp http_post(const Options& o, const std::string& path, const std::string&
     auto he = resp.find("\r\n\r\n");
     if (he != std::string::npos) {
       std::string head = resp.substr(0, he);
-      std::transform(head.begin(), head.end(), head.begin(), [](unsigned char c) { return std::tolower(c); });
+      std::transform(head.begin(), head.end(), head.begin(),
+                     [](unsigned char c) { return std::tolower(c); });
       auto cl = head.find("content-length:");
-      if (cl != std::string::npos && resp.size() - he - 4 >= std::strtoull(head.c_str() + cl + 15, nullptr, 10)) break;
+      if (cl != std::string::npos &&
+          resp.size() - he - 4 >= std::strtoull(head.c_str() + cl + 15, nullptr, 10))
+        break;
     }
   }
   close(fd);
@@ -331,7 +359,8 @@ User signup_one(const Options& o, int i) {
   for (int attempt = 0; attempt < 5; ++attempt) {
     r = http_post(o, "/api/v1/auth/signup", body);
     if (r.status == 409)
-      r = http_post(o, "/api/v1/auth/login", "{\"email\":\"" + u.email + "\",\"password\":\"" + password + "\"}");
+      r = http_post(o, "/api/v1/auth/login",
+                    "{\"email\":\"" + u.email + "\",\"password\":\"" + password + "\"}");
     if (r.status == 200 || r.status == 201) break;
     if (r.status == 429) die("signup rate limited (429): run the server with RATE_LIMITS=off");
     usleep(200000);
@@ -341,7 +370,8 @@ User signup_one(const Options& o, int i) {
   auto up = r.body.find("\"user\"");
   u.id = json_str_after(r.body, "id", up == std::string::npos ? 0 : up);
   u.token = json_str_after(r.body, "token");
-  if (u.id.size() != 24 || u.token.empty()) die("unexpected signup response: %.200s", r.body.c_str());
+  if (u.id.size() != 24 || u.token.empty())
+    die("unexpected signup response: %.200s", r.body.c_str());
   return u;
 }
 
@@ -363,13 +393,15 @@ std::vector<User> ensure_users(const Options& o, int n) {
   int have = static_cast<int>(users.size());
   int need = n - have;
   i64 t0 = now_ns();
-  std::fprintf(stderr, "loadgen: creating %d users (%d cached) on %s:%d ...\n", need, have, o.host.c_str(), o.port);
+  std::fprintf(stderr, "loadgen: creating %d users (%d cached) on %s:%d ...\n", need, have,
+               o.host.c_str(), o.port);
   std::vector<User> fresh(static_cast<size_t>(need));
   std::atomic<int> next{0};
   std::vector<std::thread> ts;
   for (int t = 0; t < std::max(1, o.signup_concurrency); ++t)
     ts.emplace_back([&] {
-      for (int k; (k = next.fetch_add(1)) < need;) fresh[static_cast<size_t>(k)] = signup_one(o, have + k);
+      for (int k; (k = next.fetch_add(1)) < need;)
+        fresh[static_cast<size_t>(k)] = signup_one(o, have + k);
     });
   for (auto& t : ts) t.join();
   users.insert(users.end(), fresh.begin(), fresh.end());
@@ -493,7 +525,8 @@ class Worker {
     const i64 interval = std::max<i64>(1, static_cast<i64>(1e9 / per_conn_rate));
     for (size_t i = 0; i < conns_.size(); ++i) {
       Conn& c = conns_[i];
-      if (c.st != St::Ready || c.peer < 0 || conns_[static_cast<size_t>(c.peer)].st != St::Ready) continue;
+      if (c.st != St::Ready || c.peer < 0 || conns_[static_cast<size_t>(c.peer)].st != St::Ready)
+        continue;
       c.interval = interval;
       // spread the senders' phases evenly over one interval
       i64 phase = static_cast<i64>(static_cast<double>(interval) * c.user / total_senders);
@@ -504,7 +537,9 @@ class Worker {
     for (;;) {
       i64 now = now_ns();
       if (now >= end) break;
-      if (now >= m1_ && c_.recv >= c_.sent && c_.receipts >= c_.sent && c_.acks_ok + c_.acks_err >= c_.sent) break;
+      if (now >= m1_ && c_.recv >= c_.sent && c_.receipts >= c_.sent &&
+          c_.acks_ok + c_.acks_err >= c_.sent)
+        break;
       i64 wake = end;
       if (!heap_.empty() && heap_.top().due < m1_) wake = std::min(wake, heap_.top().due);
       poll_once(wake);
@@ -694,7 +729,8 @@ class Worker {
   bool read_some(size_t i) {
     Conn& c = conns_[i];
     char buf[65536];
-    for (int rounds = 0; rounds < 8; ++rounds) {  // bounded per wake-up, so one socket cannot starve others
+    for (int rounds = 0; rounds < 8;
+         ++rounds) {  // bounded per wake-up, so one socket cannot starve others
       ssize_t n = read(c.fd, buf, sizeof buf);
       if (n > 0) {
         c.in.append(buf, static_cast<size_t>(n));
@@ -759,7 +795,8 @@ class Worker {
       std::string unmasked;
       if (masked) {  // servers must not mask; tolerate it anyway
         unmasked.assign(payload);
-        for (size_t k = 0; k < unmasked.size(); ++k) unmasked[k] = static_cast<char>(unmasked[k] ^ p[mk + (k & 3)]);
+        for (size_t k = 0; k < unmasked.size(); ++k)
+          unmasked[k] = static_cast<char>(unmasked[k] ^ p[mk + (k & 3)]);
         payload = unmasked;
       }
       c.in_off += hl + static_cast<size_t>(len);
@@ -808,7 +845,8 @@ class Worker {
     if (m.empty()) return;
     if (debug_ > 0) {
       debug_--;
-      std::fprintf(stderr, "[conn %zu] <- %.*s\n", i, static_cast<int>(std::min<size_t>(m.size(), 400)), m.data());
+      std::fprintf(stderr, "[conn %zu] <- %.*s\n", i,
+                   static_cast<int>(std::min<size_t>(m.size(), 400)), m.data());
     }
     if (m[0] == '2') {  // Engine.IO ping
       c_.pings++;
@@ -851,10 +889,12 @@ class Worker {
       auto it = c.pending_acks.find(id);
       i64 now = now_ns();
       if (it != c.pending_acks.end()) {
-        if (it->second >= m0_ && it->second < m1_) ack_lat_.push_back(static_cast<u64>(now - it->second));
+        if (it->second >= m0_ && it->second < m1_)
+          ack_lat_.push_back(static_cast<u64>(now - it->second));
         c.pending_acks.erase(it);
       }
-      if (rest.find("\"ok\":true") != std::string_view::npos || rest.find("\"ok\": true") != std::string_view::npos) {
+      if (rest.find("\"ok\":true") != std::string_view::npos ||
+          rest.find("\"ok\": true") != std::string_view::npos) {
         c_.acks_ok++;
       } else {
         c_.acks_err++;
@@ -932,11 +972,13 @@ class Worker {
       }
       u64 id = c.next_ack++;
       u64 seq = c.seq++;
-      int n = std::snprintf(buf, sizeof buf,
-                            "42%llu[\"send-message\",{\"to\":\"%s\",\"text\":\"b%lld.%llu\",\"clientId\":\"%llx-%d-%llu\"}]",
-                            static_cast<unsigned long long>(id), users_[static_cast<size_t>(peer.user)].id.c_str(),
-                            static_cast<long long>(d.due), static_cast<unsigned long long>(seq),
-                            static_cast<unsigned long long>(start_), c.user, static_cast<unsigned long long>(seq));
+      int n = std::snprintf(
+          buf, sizeof buf,
+          "42%llu[\"send-message\",{\"to\":\"%s\",\"text\":\"b%lld.%llu\",\"clientId\":\"%llx-%d-%"
+          "llu\"}]",
+          static_cast<unsigned long long>(id), users_[static_cast<size_t>(peer.user)].id.c_str(),
+          static_cast<long long>(d.due), static_cast<unsigned long long>(seq),
+          static_cast<unsigned long long>(start_), c.user, static_cast<unsigned long long>(seq));
       c.pending_acks.emplace(id, d.due);
       send_frame(i_of(c), 0x1, std::string_view(buf, static_cast<size_t>(n)), /*defer=*/true);
       c_.sent++;
@@ -967,11 +1009,13 @@ class Worker {
       h[hl++] = static_cast<unsigned char>(len);
     } else {
       h[hl++] = 0x80 | 127;
-      for (int k = 7; k >= 0; --k) h[hl++] = static_cast<unsigned char>(static_cast<u64>(len) >> (8 * k));
+      for (int k = 7; k >= 0; --k)
+        h[hl++] = static_cast<unsigned char>(static_cast<u64>(len) >> (8 * k));
     }
     u64 r = next_rand();
     unsigned char mask[4] = {static_cast<unsigned char>(r), static_cast<unsigned char>(r >> 8),
-                             static_cast<unsigned char>(r >> 16), static_cast<unsigned char>(r >> 24)};
+                             static_cast<unsigned char>(r >> 16),
+                             static_cast<unsigned char>(r >> 24)};
     std::memcpy(h + hl, mask, 4);
     hl += 4;
     c.out.append(reinterpret_cast<char*>(h), hl);
@@ -1098,7 +1142,8 @@ bool read_until(int fd, void* p, size_t n, i64 deadline) {
 template <class Setup, class Body>
 Child spawn(const Options& o, const std::vector<User>& users, Setup setup, Body body) {
   int ctl[2], res[2];
-  if (pipe2(ctl, O_CLOEXEC) != 0 || pipe2(res, O_CLOEXEC) != 0) die("pipe: %s", std::strerror(errno));
+  if (pipe2(ctl, O_CLOEXEC) != 0 || pipe2(res, O_CLOEXEC) != 0)
+    die("pipe: %s", std::strerror(errno));
   std::fflush(nullptr);
   pid_t pid = fork();
   if (pid < 0) die("fork: %s", std::strerror(errno));
@@ -1138,7 +1183,8 @@ std::vector<ReadyMsg> wait_ready(const Options& o, std::vector<Child>& kids) {
   std::vector<ReadyMsg> out(kids.size());
   i64 deadline = now_ns() + static_cast<i64>((o.connect_timeout + 30) * 1e9);
   for (size_t k = 0; k < kids.size(); ++k)
-    if (!read_until(kids[k].res, &out[k], sizeof(ReadyMsg), deadline)) die("worker %zu did not report ready", k);
+    if (!read_until(kids[k].res, &out[k], sizeof(ReadyMsg), deadline))
+      die("worker %zu did not report ready", k);
   return out;
 }
 
@@ -1183,15 +1229,19 @@ std::string jnum(double x) {
 std::string jstr(const std::string& s) {
   std::string o = "\"";
   for (char ch : s) {
-    if (ch == '"' || ch == '\\') o += '\\', o += ch;
-    else if (static_cast<unsigned char>(ch) < 0x20) o += ' ';
-    else o += ch;
+    if (ch == '"' || ch == '\\')
+      o += '\\', o += ch;
+    else if (static_cast<unsigned char>(ch) < 0x20)
+      o += ' ';
+    else
+      o += ch;
   }
   return o + "\"";
 }
 
 struct CpuReport {
-  double window_s = 0, server_ms = 0, gen_ms = 0, other_ms = 0, steal_ms = 0, irq_ms = 0, capacity_ms = 0;
+  double window_s = 0, server_ms = 0, gen_ms = 0, other_ms = 0, steal_ms = 0, irq_ms = 0,
+         capacity_ms = 0;
 };
 CpuReport cpu_report(const CpuSample& a, const CpuSample& b) {
   double tick_ms = 1000.0 / static_cast<double>(sysconf(_SC_CLK_TCK));
@@ -1271,7 +1321,8 @@ int run_chat(const Options& o) {
       if (!read_until(k.res, &n, sizeof n, deadline)) die("worker did not report results");
       size_t base = v->size();
       v->resize(base + n);
-      if (n && !read_until(k.res, v->data() + base, n * sizeof(u64), deadline)) die("worker did not report results");
+      if (n && !read_until(k.res, v->data() + base, n * sizeof(u64), deadline))
+        die("worker did not report results");
     }
     tot.conns_ok += c.conns_ok;
     tot.conns_failed += c.conns_failed;
@@ -1302,60 +1353,75 @@ int run_chat(const Options& o) {
   u64 lost = tot.sent > tot.recv ? tot.sent - tot.recv : 0;
   u64 no_ack = tot.sent > tot.acks_ok + tot.acks_err ? tot.sent - tot.acks_ok - tot.acks_err : 0;
   u64 no_receipt = tot.sent > tot.receipts ? tot.sent - tot.receipts : 0;
-  u64 errors = failed + tot.disconnects + tot.acks_err + tot.backlog_skipped + tot.recv_dup + lost + no_ack + no_receipt;
-  double us_per_msg = tot.recv_window ? cr.server_ms * 1000.0 / static_cast<double>(tot.recv_window) : NAN;
-  double gen_us_per_msg = tot.recv_window ? cr.gen_ms * 1000.0 / static_cast<double>(tot.recv_window) : NAN;
+  u64 errors = failed + tot.disconnects + tot.acks_err + tot.backlog_skipped + tot.recv_dup + lost +
+               no_ack + no_receipt;
+  double us_per_msg =
+      tot.recv_window ? cr.server_ms * 1000.0 / static_cast<double>(tot.recv_window) : NAN;
+  double gen_us_per_msg =
+      tot.recv_window ? cr.gen_ms * 1000.0 / static_cast<double>(tot.recv_window) : NAN;
 
-  std::string j = "{\"mode\":\"chat\",\"label\":" + jstr(o.label) + ",\"port\":" + std::to_string(o.port) +
-                  ",\"pairs\":" + std::to_string(o.pairs) + ",\"sockets\":" + std::to_string(ok) +
-                  ",\"procs\":" + std::to_string(procs) + ",\"offered_per_s\":" + jnum(o.rate) +
-                  ",\"sent_per_s\":" + jnum(static_cast<double>(tot.sent_window) / o.duration) +
-                  ",\"delivered_per_s\":" + jnum(delivered_ps) +
-                  ",\"receipts_per_s\":" + jnum(static_cast<double>(tot.receipts_window) / o.duration) +
-                  ",\"latency_ms\":{\"samples\":" + std::to_string(lat.size()) + ",\"p50\":" + jnum(pct(lat, 0.5)) +
-                  ",\"p90\":" + jnum(pct(lat, 0.9)) + ",\"p99\":" + jnum(pct(lat, 0.99)) +
-                  ",\"p999\":" + jnum(pct(lat, 0.999)) + ",\"max\":" + jnum(pct(lat, 1.0)) + "}" +
-                  ",\"ack_latency_ms\":{\"p50\":" + jnum(pct(ack_lat, 0.5)) + ",\"p99\":" + jnum(pct(ack_lat, 0.99)) +
-                  ",\"p999\":" + jnum(pct(ack_lat, 0.999)) + "}" + ",\"sent\":" + std::to_string(tot.sent) +
-                  ",\"received\":" + std::to_string(tot.recv) + ",\"acks_ok\":" + std::to_string(tot.acks_ok) +
-                  ",\"receipts\":" + std::to_string(tot.receipts) + ",\"errors\":" + std::to_string(errors) +
-                  ",\"error_detail\":{\"connect_failed\":" + std::to_string(failed) +
-                  ",\"disconnects\":" + std::to_string(tot.disconnects) +
-                  ",\"acks_refused\":" + std::to_string(tot.acks_err) + ",\"acks_missing\":" + std::to_string(no_ack) +
-                  ",\"not_received\":" + std::to_string(lost) + ",\"receipts_missing\":" + std::to_string(no_receipt) +
-                  ",\"duplicates\":" + std::to_string(tot.recv_dup) + ",\"out_of_order\":" + std::to_string(tot.recv_gap) +
-                  ",\"backlog_skipped\":" + std::to_string(tot.backlog_skipped) + ",\"first\":" + jstr(err) + "}" +
-                  ",\"earlier_runs\":{\"absorbed_before_start\":" + std::to_string(tot.backlog) +
-                  ",\"stale_during_run\":" + std::to_string(tot.stale) + "}" +
-                  ",\"cpu\":{\"window_s\":" + jnum(cr.window_s) + ",\"server_ms\":" + jnum(cr.server_ms) +
-                  ",\"server_us_per_msg\":" + jnum(us_per_msg) +
-                  ",\"server_cores\":" + jnum(cr.server_ms / 1000.0 / cr.window_s) +
-                  ",\"generator_ms\":" + jnum(cr.gen_ms) + ",\"generator_us_per_msg\":" + jnum(gen_us_per_msg) +
-                  ",\"other_ms\":" + jnum(cr.other_ms) + ",\"other_cores\":" + jnum(cr.other_ms / 1000.0 / cr.window_s) +
-                  ",\"steal_ms\":" + jnum(cr.steal_ms) + ",\"irq_softirq_ms\":" + jnum(cr.irq_ms) + ",\"machine_cores\":" + jnum(cr.capacity_ms / 1000.0 / cr.window_s) +
-                  "},\"server_rss_kb\":" + std::to_string(rss) + "}";
+  std::string j =
+      "{\"mode\":\"chat\",\"label\":" + jstr(o.label) + ",\"port\":" + std::to_string(o.port) +
+      ",\"pairs\":" + std::to_string(o.pairs) + ",\"sockets\":" + std::to_string(ok) +
+      ",\"procs\":" + std::to_string(procs) + ",\"offered_per_s\":" + jnum(o.rate) +
+      ",\"sent_per_s\":" + jnum(static_cast<double>(tot.sent_window) / o.duration) +
+      ",\"delivered_per_s\":" + jnum(delivered_ps) +
+      ",\"receipts_per_s\":" + jnum(static_cast<double>(tot.receipts_window) / o.duration) +
+      ",\"latency_ms\":{\"samples\":" + std::to_string(lat.size()) +
+      ",\"p50\":" + jnum(pct(lat, 0.5)) + ",\"p90\":" + jnum(pct(lat, 0.9)) +
+      ",\"p99\":" + jnum(pct(lat, 0.99)) + ",\"p999\":" + jnum(pct(lat, 0.999)) +
+      ",\"max\":" + jnum(pct(lat, 1.0)) + "}" +
+      ",\"ack_latency_ms\":{\"p50\":" + jnum(pct(ack_lat, 0.5)) +
+      ",\"p99\":" + jnum(pct(ack_lat, 0.99)) + ",\"p999\":" + jnum(pct(ack_lat, 0.999)) + "}" +
+      ",\"sent\":" + std::to_string(tot.sent) + ",\"received\":" + std::to_string(tot.recv) +
+      ",\"acks_ok\":" + std::to_string(tot.acks_ok) +
+      ",\"receipts\":" + std::to_string(tot.receipts) + ",\"errors\":" + std::to_string(errors) +
+      ",\"error_detail\":{\"connect_failed\":" + std::to_string(failed) +
+      ",\"disconnects\":" + std::to_string(tot.disconnects) +
+      ",\"acks_refused\":" + std::to_string(tot.acks_err) +
+      ",\"acks_missing\":" + std::to_string(no_ack) + ",\"not_received\":" + std::to_string(lost) +
+      ",\"receipts_missing\":" + std::to_string(no_receipt) +
+      ",\"duplicates\":" + std::to_string(tot.recv_dup) +
+      ",\"out_of_order\":" + std::to_string(tot.recv_gap) +
+      ",\"backlog_skipped\":" + std::to_string(tot.backlog_skipped) + ",\"first\":" + jstr(err) +
+      "}" + ",\"earlier_runs\":{\"absorbed_before_start\":" + std::to_string(tot.backlog) +
+      ",\"stale_during_run\":" + std::to_string(tot.stale) + "}" +
+      ",\"cpu\":{\"window_s\":" + jnum(cr.window_s) + ",\"server_ms\":" + jnum(cr.server_ms) +
+      ",\"server_us_per_msg\":" + jnum(us_per_msg) +
+      ",\"server_cores\":" + jnum(cr.server_ms / 1000.0 / cr.window_s) +
+      ",\"generator_ms\":" + jnum(cr.gen_ms) + ",\"generator_us_per_msg\":" + jnum(gen_us_per_msg) +
+      ",\"other_ms\":" + jnum(cr.other_ms) +
+      ",\"other_cores\":" + jnum(cr.other_ms / 1000.0 / cr.window_s) +
+      ",\"steal_ms\":" + jnum(cr.steal_ms) + ",\"irq_softirq_ms\":" + jnum(cr.irq_ms) +
+      ",\"machine_cores\":" + jnum(cr.capacity_ms / 1000.0 / cr.window_s) +
+      "},\"server_rss_kb\":" + std::to_string(rss) + "}";
   if (o.json) {
     std::printf("%s\n", j.c_str());
   } else {
     std::printf(
         "chat %s: %d pairs, offered %.0f/s, sent %.0f/s, delivered %.0f/s, receipts %.0f/s\n"
-        "  latency (scheduled send -> message-received) p50 %.3f ms  p99 %.3f ms  p99.9 %.3f ms  max %.3f ms "
+        "  latency (scheduled send -> message-received) p50 %.3f ms  p99 %.3f ms  p99.9 %.3f ms  "
+        "max %.3f ms "
         "(%zu samples)\n"
-        "  ack latency p50 %.3f ms  p99 %.3f ms; leftovers of earlier runs: %llu absorbed before the start, %llu during\n"
-        "  errors %llu (connect %llu, disconnects %llu, refused %llu, no ack %llu, not received %llu, dup %llu, "
+        "  ack latency p50 %.3f ms  p99 %.3f ms; leftovers of earlier runs: %llu absorbed before "
+        "the start, %llu during\n"
+        "  errors %llu (connect %llu, disconnects %llu, refused %llu, no ack %llu, not received "
+        "%llu, dup %llu, "
         "no receipt %llu)%s%s\n"
-        "  cpu over %.2f s: server %.0f ms (%.2f cores, %.1f us/msg), generator %.0f ms (%.1f us/msg), other %.0f ms, "
+        "  cpu over %.2f s: server %.0f ms (%.2f cores, %.1f us/msg), generator %.0f ms (%.1f "
+        "us/msg), other %.0f ms, "
         "steal %.0f ms; server RSS %ld kB\n",
-        o.label.c_str(), o.pairs, o.rate, static_cast<double>(tot.sent_window) / o.duration, delivered_ps,
-        static_cast<double>(tot.receipts_window) / o.duration, pct(lat, 0.5), pct(lat, 0.99), pct(lat, 0.999),
-        pct(lat, 1.0), lat.size(), pct(ack_lat, 0.5), pct(ack_lat, 0.99), static_cast<unsigned long long>(tot.backlog),
+        o.label.c_str(), o.pairs, o.rate, static_cast<double>(tot.sent_window) / o.duration,
+        delivered_ps, static_cast<double>(tot.receipts_window) / o.duration, pct(lat, 0.5),
+        pct(lat, 0.99), pct(lat, 0.999), pct(lat, 1.0), lat.size(), pct(ack_lat, 0.5),
+        pct(ack_lat, 0.99), static_cast<unsigned long long>(tot.backlog),
         static_cast<unsigned long long>(tot.stale), static_cast<unsigned long long>(errors),
         static_cast<unsigned long long>(failed), static_cast<unsigned long long>(tot.disconnects),
         static_cast<unsigned long long>(tot.acks_err), static_cast<unsigned long long>(no_ack),
         static_cast<unsigned long long>(lost), static_cast<unsigned long long>(tot.recv_dup),
-        static_cast<unsigned long long>(no_receipt), err.empty() ? "" : "; first: ", err.c_str(), cr.window_s,
-        cr.server_ms, cr.server_ms / 1000.0 / cr.window_s, us_per_msg, cr.gen_ms, gen_us_per_msg, cr.other_ms,
-        cr.steal_ms, rss);
+        static_cast<unsigned long long>(no_receipt), err.empty() ? "" : "; first: ", err.c_str(),
+        cr.window_s, cr.server_ms, cr.server_ms / 1000.0 / cr.window_s, us_per_msg, cr.gen_ms,
+        gen_us_per_msg, cr.other_ms, cr.steal_ms, rss);
   }
   return 0;
 }
@@ -1418,26 +1484,31 @@ int run_idle(const Options& o) {
   CpuReport cr = cpu_report(a, b);
   double per_conn_kb = ok ? static_cast<double>(rss1 - rss0) / static_cast<double>(ok) : NAN;
   double connect_s = static_cast<double>(t1 - t0) / 1e9;
-  std::string j = "{\"mode\":\"idle\",\"label\":" + jstr(o.label) + ",\"port\":" + std::to_string(o.port) +
-                  ",\"requested\":" + std::to_string(o.conns) + ",\"connected\":" + std::to_string(ok) +
-                  ",\"failed\":" + std::to_string(failed) + ",\"disconnects\":" + std::to_string(disconnects) +
-                  ",\"users\":" + std::to_string(nusers) + ",\"procs\":" + std::to_string(procs) +
-                  ",\"sources\":" + std::to_string(src.size()) + ",\"rss_before_kb\":" + std::to_string(rss0) +
-                  ",\"rss_after_kb\":" + std::to_string(rss1) + ",\"rss_end_kb\":" + std::to_string(rss2) +
-                  ",\"rss_per_conn_kb\":" + jnum(per_conn_kb) + ",\"connect_s\":" + jnum(connect_s) +
-                  ",\"connects_per_s\":" + jnum(static_cast<double>(ok) / connect_s) +
-                  ",\"server_cpu_us_per_connect\":" + jnum(ok ? cr.server_ms * 1000.0 / static_cast<double>(ok) : NAN) +
-                  ",\"generator_rss_kb\":" + std::to_string(gen_rss) + ",\"first_error\":" + jstr(err) + "}";
+  std::string j =
+      "{\"mode\":\"idle\",\"label\":" + jstr(o.label) + ",\"port\":" + std::to_string(o.port) +
+      ",\"requested\":" + std::to_string(o.conns) + ",\"connected\":" + std::to_string(ok) +
+      ",\"failed\":" + std::to_string(failed) + ",\"disconnects\":" + std::to_string(disconnects) +
+      ",\"users\":" + std::to_string(nusers) + ",\"procs\":" + std::to_string(procs) +
+      ",\"sources\":" + std::to_string(src.size()) + ",\"rss_before_kb\":" + std::to_string(rss0) +
+      ",\"rss_after_kb\":" + std::to_string(rss1) + ",\"rss_end_kb\":" + std::to_string(rss2) +
+      ",\"rss_per_conn_kb\":" + jnum(per_conn_kb) + ",\"connect_s\":" + jnum(connect_s) +
+      ",\"connects_per_s\":" + jnum(static_cast<double>(ok) / connect_s) +
+      ",\"server_cpu_us_per_connect\":" +
+      jnum(ok ? cr.server_ms * 1000.0 / static_cast<double>(ok) : NAN) +
+      ",\"generator_rss_kb\":" + std::to_string(gen_rss) + ",\"first_error\":" + jstr(err) + "}";
   if (o.json) {
     std::printf("%s\n", j.c_str());
   } else {
     std::printf(
-        "idle %s: %llu/%d sockets connected (%llu failed, %llu dropped while idle) over %zu source addresses, %d users\n"
+        "idle %s: %llu/%d sockets connected (%llu failed, %llu dropped while idle) over %zu source "
+        "addresses, %d users\n"
         "  server RSS %ld kB -> %ld kB (%.2f kB per socket; %ld kB at the end)\n"
         "  connect phase %.2f s (%.0f sockets/s, server %.0f us CPU per handshake)%s%s\n",
-        o.label.c_str(), static_cast<unsigned long long>(ok), o.conns, static_cast<unsigned long long>(failed),
-        static_cast<unsigned long long>(disconnects), src.size(), nusers, rss0, rss1, per_conn_kb, rss2, connect_s,
-        static_cast<double>(ok) / connect_s, ok ? cr.server_ms * 1000.0 / static_cast<double>(ok) : NAN,
+        o.label.c_str(), static_cast<unsigned long long>(ok), o.conns,
+        static_cast<unsigned long long>(failed), static_cast<unsigned long long>(disconnects),
+        src.size(), nusers, rss0, rss1, per_conn_kb, rss2, connect_s,
+        static_cast<double>(ok) / connect_s,
+        ok ? cr.server_ms * 1000.0 / static_cast<double>(ok) : NAN,
         err.empty() ? "" : "; first error: ", err.c_str());
   }
   return 0;

@@ -11,6 +11,7 @@
 #include "media/disk_media_store.hpp"
 #include "media/test_images.hpp"
 #include "store/sqlite/sqlite_store.hpp"
+#include "testing/temp_dir.hpp"
 
 namespace samwaad::media {
 namespace {
@@ -24,9 +25,6 @@ const std::string kContentType = "multipart/form-data; boundary=" + kBoundary;
 class MediaServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string pattern = (fs::temp_directory_path() / "samwaad-media-XXXXXX").string();
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
     store_ = std::make_unique<store::SqliteStore>(":memory:");
     store_->migrate();
     for (const auto& [id, email] : std::vector<std::pair<std::string, std::string>>{
@@ -38,14 +36,10 @@ class MediaServiceTest : public ::testing::Test {
       user.password_hash = "x";
       store_->insert_user(user);
     }
-    files_ = std::make_unique<DiskMediaStore>(dir_ / "media");
+    files_ = std::make_unique<DiskMediaStore>(dir_.path() / "media");
     make_service({});
   }
-  void TearDown() override {
-    service_.reset();
-    std::error_code ignored;
-    fs::remove_all(dir_, ignored);
-  }
+  void TearDown() override { service_.reset(); }
 
   void make_service(MediaSettings settings) {
     service_ = std::make_unique<MediaService>(*store_, *files_, limiter_, settings);
@@ -68,7 +62,7 @@ class MediaServiceTest : public ::testing::Test {
 
   const std::string asha = make_object_id(1'700'000'001, 1, 1);
   const std::string bilal = make_object_id(1'700'000'002, 2, 2);
-  fs::path dir_;
+  testing::TempDir dir_{"samwaad-media"};
   std::unique_ptr<store::SqliteStore> store_;
   std::unique_ptr<DiskMediaStore> files_;
   auth::RateLimiter limiter_{true};
@@ -114,13 +108,13 @@ TEST_F(MediaServiceTest, RefusalsUseTheContractsCodes) {
               service_->upload_chat_image(asha, test::png_claiming(100'000, 100'000));
             }).code(),
             ErrorCode::payload_too_large);
-  EXPECT_TRUE(fs::is_empty(dir_ / "media" / "tmp"));
+  EXPECT_TRUE(fs::is_empty(dir_.path() / "media" / "tmp"));
 }
 
 TEST_F(MediaServiceTest, AFailedRowLeavesNoFiles) {
   const std::string ghost = make_object_id(1'700'000'009, 9, 9);
   EXPECT_THROW(service_->upload_chat_image(ghost, test::png(4, 4, 3)), store::StoreConflict);
-  for (const auto& entry : fs::recursive_directory_iterator(dir_ / "media")) {
+  for (const auto& entry : fs::recursive_directory_iterator(dir_.path() / "media")) {
     EXPECT_FALSE(entry.is_regular_file()) << entry.path();
   }
 }
