@@ -135,13 +135,63 @@ SendRequest ChatService::parse_send(const nlohmann::json& payload) {
   return request;
 }
 
-SendResult ChatService::send(const std::string& from, const SendRequest& request) {
-  // Re-checked here because a SendRequest need not come from parse_send.
+namespace {
+// Re-checked here because a SendRequest need not come from parse_send.
+void check_send(const std::string& from, const SendRequest& request) {
   validate_id(request.to, "to");
   if (request.to == from) throw field_error("to", "must not be yourself");
   if (is_blank(request.text) && !request.image) {
     throw field_error("text", "must not be empty when there is no image");
   }
+}
+
+// The store's conflict on insert: the recipient does not exist (any more).
+std::exception_ptr unknown_recipient_or(std::exception_ptr error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const store::StoreConflict&) {
+    return std::make_exception_ptr(ApiError(ErrorCode::not_found, "user not found"));
+  } catch (...) {
+    return error;
+  }
+}
+}  // namespace
+
+void ChatService::send_text_async(const std::string& from, const SendRequest& request,
+                                  SendDone done) {
+  check_send(from, request);
+  if (request.image) throw std::invalid_argument("send_text_async: an image message");
+  store::Message message;
+  message.from = from;
+  message.to = request.to;
+  message.text = request.text;
+  message.client_id = request.client_id;
+  message.created_ms = now_ms();
+  // No look-up of the recipient first: the insert itself refuses an unknown
+  // one (a conflict), which keeps this path free of blocking reads.
+  store_.insert_message_async(
+      std::move(message),
+      [done = std::move(done)](store::InsertedMessage inserted, std::exception_ptr error) {
+        if (error) return done(std::nullopt, unknown_recipient_or(error));
+        done(SendResult{std::move(inserted.message), inserted.duplicate}, nullptr);
+      });
+}
+
+void ChatService::mark_delivered_async(const std::string& recipient_id,
+                                       const std::string& message_id, DeliveredDone done) {
+  if (!is_object_id(message_id)) return done(std::nullopt, nullptr);
+  store_.mark_delivered_async(
+      message_id, recipient_id, now_ms(),
+      [done = std::move(done)](std::optional<store::Message> delivered, std::exception_ptr error) {
+        if (error || !delivered) return done(std::nullopt, error);
+        done(DeliveryUpdate{delivered->id, delivered->conversation_id, delivered->from,
+                            delivered->delivered_ms.value_or(0)},
+             nullptr);
+      });
+}
+
+SendResult ChatService::send(const std::string& from, const SendRequest& request) {
+  check_send(from, request);
   // Without a media service nobody can vouch for an image, and the contract
   // refuses images the server cannot vouch for.
   if (request.image && !images_) throw field_error("image", "unknown upload");

@@ -5,6 +5,8 @@
 #pragma once
 
 #include <cstdint>
+#include <exception>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -51,6 +53,13 @@ class ChatService {
 
   // Stores durably (group-committed with concurrent sends) before returning.
   SendResult send(const std::string& from, const SendRequest& request);
+  // send() without blocking, for a message without an image (claiming an
+  // image needs storage reads; use send for those): what the request got
+  // wrong is thrown at once; `done` gets the result, or the error send would
+  // have thrown, on a store thread once the message is durable. Messages
+  // queued from one thread are stored, and complete, in that order.
+  using SendDone = std::function<void(std::optional<SendResult>, std::exception_ptr)>;
+  void send_text_async(const std::string& from, const SendRequest& request, SendDone done);
   // Stores the record an ended call leaves in the conversation: a message
   // from caller to callee whose `call` is `call` (the contract's call record).
   // Throws not_found if either party no longer exists.
@@ -63,6 +72,10 @@ class ChatService {
   // unknown, or not addressed to `recipient_id`.
   std::optional<DeliveryUpdate> mark_delivered(const std::string& recipient_id,
                                                const std::string& message_id);
+  // mark_delivered without blocking; `done` as for send_text_async.
+  using DeliveredDone = std::function<void(std::optional<DeliveryUpdate>, std::exception_ptr)>;
+  void mark_delivered_async(const std::string& recipient_id, const std::string& message_id,
+                            DeliveredDone done);
   // Marks `message_id` and every earlier message from the same peer to
   // `reader_id` read; nullopt if they all were already. Throws validation
   // (fields.messageId: malformed, or a message the reader sent), not_found,

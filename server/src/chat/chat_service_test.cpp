@@ -6,10 +6,12 @@
 
 #include <filesystem>
 #include <functional>
+#include <future>
 #include <memory>
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 #include "core/error.hpp"
 #include "core/ids.hpp"
@@ -242,6 +244,53 @@ TEST_F(ChatServiceTest, RepeatedClientIdReturnsTheFirstMessage) {
   EXPECT_EQ(again.message.id, first.message.id);
   EXPECT_EQ(again.message.text, "once");
   EXPECT_FALSE(send(bilal, asha, "same key, other sender", "k1").duplicate);
+}
+
+// The realtime path: same rules, same errors, result once durable.
+TEST_F(ChatServiceTest, SendTextAsyncStoresOrReportsWhatSendWould) {
+  auto send_async = [&](const std::string& to, const std::string& text,
+                        std::optional<std::string> client_id = std::nullopt) {
+    SendRequest request;
+    request.to = to;
+    request.text = text;
+    request.client_id = std::move(client_id);
+    std::promise<std::pair<std::optional<SendResult>, std::exception_ptr>> outcome;
+    chat_->send_text_async(asha, request, [&](std::optional<SendResult> r, std::exception_ptr e) {
+      outcome.set_value({std::move(r), e});
+    });
+    return outcome.get_future().get();
+  };
+  auto [sent, error] = send_async(bilal, "async hello", "a1");
+  ASSERT_TRUE(sent) << "failed";
+  EXPECT_FALSE(error);
+  EXPECT_FALSE(sent->duplicate);
+  EXPECT_EQ(store_->find_message(sent->message.id)->text, "async hello");
+  auto [again, again_error] = send_async(bilal, "other text", "a1");
+  ASSERT_TRUE(again);
+  EXPECT_TRUE(again->duplicate);
+  EXPECT_EQ(again->message.id, sent->message.id);
+
+  auto [none, unknown] = send_async(make_object_id(9, 9, 9), "to nobody");
+  EXPECT_FALSE(none);
+  expect_code([&] { std::rethrow_exception(unknown); }, ErrorCode::not_found);
+  // Bad requests are refused before anything is queued.
+  expect_field_error([&] { send_async(asha, "me"); }, "to");
+  expect_field_error([&] { send_async(bilal, "  "); }, "text");
+
+  std::promise<std::optional<DeliveryUpdate>> delivered;
+  chat_->mark_delivered_async(bilal, sent->message.id,
+                              [&](std::optional<DeliveryUpdate> u, std::exception_ptr) {
+                                delivered.set_value(std::move(u));
+                              });
+  auto update = delivered.get_future().get();
+  ASSERT_TRUE(update);
+  EXPECT_EQ(update->sender_id, asha);
+  EXPECT_EQ(update->message_id, sent->message.id);
+  std::promise<std::optional<DeliveryUpdate>> twice;
+  chat_->mark_delivered_async(
+      bilal, sent->message.id,
+      [&](std::optional<DeliveryUpdate> u, std::exception_ptr) { twice.set_value(std::move(u)); });
+  EXPECT_FALSE(twice.get_future().get());
 }
 
 // --- receipts

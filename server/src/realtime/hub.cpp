@@ -20,9 +20,56 @@ namespace sio = protocol::socketio;
 using Json = nlohmann::json;
 using namespace hub_detail;  // NOLINT(google-build-using-namespace): the hub's own helpers
 
-Hub::Hub(HubDeps deps, HubOptions options) : deps_(deps), options_(options) {}
+// Completions of store writes arrive on the store's committer thread. They
+// are queued here and run on the I/O thread in batches: one post (one
+// wake-up) carries everything that completed meanwhile, in completion order.
+class Hub::Inbox : public std::enable_shared_from_this<Inbox> {
+ public:
+  explicit Inbox(Runtime& runtime) : runtime_(runtime) {}
 
-Hub::~Hub() { *alive_ = false; }
+  void push(std::function<void()> fn) {
+    {
+      std::lock_guard lock(mutex_);
+      if (closed_) return;
+      items_.push_back(std::move(fn));
+      if (items_.size() > 1) return;  // the drain posted for the first one takes it too
+    }
+    runtime_.post([self = shared_from_this()] { self->drain(); });
+  }
+
+  // Once the hub is gone nothing more runs (a durable message whose ack is
+  // lost is redelivered, and a client resends with its clientId).
+  void close() {
+    std::lock_guard lock(mutex_);
+    closed_ = true;
+    items_.clear();
+  }
+
+ private:
+  void drain() {
+    std::vector<std::function<void()>> ready;
+    {
+      std::lock_guard lock(mutex_);
+      ready.swap(items_);
+    }
+    for (auto& fn : ready) fn();
+  }
+
+  Runtime& runtime_;
+  std::mutex mutex_;
+  std::vector<std::function<void()>> items_;  // guarded by mutex_
+  bool closed_ = false;                       // guarded by mutex_
+};
+
+Hub::Hub(HubDeps deps, HubOptions options)
+    : deps_(deps), options_(options), inbox_(std::make_shared<Inbox>(deps.runtime)) {}
+
+Hub::~Hub() {
+  *alive_ = false;
+  inbox_->close();
+}
+
+void Hub::from_store(std::function<void()> fn) { inbox_->push(std::move(fn)); }
 
 bool Hub::is_online(const std::string& user_id) const {
   std::lock_guard lock(online_mutex_);
@@ -348,9 +395,29 @@ void Hub::handle_event(Client& client, const Json& args, std::optional<uint64_t>
 
 void Hub::on_send_message(Client& client, const Json& payload, std::optional<uint64_t> ack_id) {
   auto request = chat::ChatService::parse_send(require_object(payload));
+  auto from = client.user_id;
+  auto id = client.id;
+  if (!request.image) {
+    // The common case goes straight to the store's group commit, no worker
+    // thread in between: the ack follows once it is durable.
+    enqueue_write(client, [this, request = std::move(request), from, id, ack_id] {
+      auto done = [this, id, ack_id](std::optional<chat::SendResult> result,
+                                     std::exception_ptr error) {
+        from_store([this, id, ack_id, result = std::move(result), error]() mutable {
+          send_completed(id, ack_id, std::move(result), error);
+        });
+      };
+      try {
+        deps_.chat.send_text_async(from, request, done);
+      } catch (...) {
+        done(std::nullopt, std::current_exception());
+      }
+    });
+    return;
+  }
+  // Claiming an image reads and writes storage first: a blocking job.
   auto result = std::make_shared<std::optional<chat::SendResult>>();
   auto error = std::make_shared<std::exception_ptr>();
-  auto from = client.user_id;
   enqueue(
       client,
       [this, request, result, error, from] {
@@ -366,6 +433,26 @@ void Hub::on_send_message(Client& client, const Json& payload, std::optional<uin
         ack(c, ack_id, ok({{"message", chat::ChatService::message_json((*result)->message)}}));
         if (!(*result)->duplicate) deliver(**result, c.id);
       });
+}
+
+void Hub::send_completed(const std::string& client_id, std::optional<uint64_t> ack_id,
+                         std::optional<chat::SendResult> result, std::exception_ptr error) {
+  auto it = clients_.find(client_id);
+  Client* client = it == clients_.end() ? nullptr : it->second.get();
+  if (client) {
+    if (error) {
+      ack_error(*client, ack_id, error);
+    } else {
+      // Durable before the ack: the store committed it.
+      ack(*client, ack_id, ok({{"message", chat::ChatService::message_json(result->message)}}));
+    }
+  }
+  // The recipient gets it even if the sender left meanwhile.
+  if (!error && !result->duplicate) deliver(*result, client_id);
+  // Emitting may have dropped the sender (over its queue bound).
+  if (auto again = clients_.find(client_id); again != clients_.end()) {
+    write_finished(*again->second);
+  }
 }
 
 void Hub::deliver(const chat::SendResult& result, const std::string& skip_client) {
@@ -405,27 +492,28 @@ void Hub::emit_message_received(Client& client, const Json& message) {
 void Hub::handle_ack(Client& client, uint64_t id) {
   auto it = client.pending_receipts.find(id);
   if (it == client.pending_receipts.end()) return;
-  std::string message_id = it->second;
+  std::string message_id = std::move(it->second);
   client.pending_receipts.erase(it);
-  auto update = std::make_shared<std::optional<chat::DeliveryUpdate>>();
-  auto user_id = client.user_id;
-  enqueue(
-      client,
-      [this, update, user_id, message_id] {
-        try {
-          *update = deps_.chat.mark_delivered(user_id, message_id);
-        } catch (const std::exception& e) {
-          spdlog::warn(R"({{"msg":"delivery not recorded","error":{}}})",
-                       Json(std::string(e.what())).dump());
+  // Receipts need no order among themselves: straight to the store.
+  deps_.chat.mark_delivered_async(
+      client.user_id, message_id,
+      [this](std::optional<chat::DeliveryUpdate> update, std::exception_ptr error) {
+        if (error) {
+          try {
+            std::rethrow_exception(error);
+          } catch (const std::exception& e) {
+            spdlog::warn(R"({{"msg":"delivery not recorded","error":{}}})",
+                         Json(std::string(e.what())).dump());
+          }
+          return;
         }
-      },
-      [this, update](Client&) {
-        if (!*update) return;
-        const auto& u = **update;
-        emit_to_user(u.sender_id, "message-delivered",
-                     {{"messageId", u.message_id},
-                      {"conversationId", u.conversation_id},
-                      {"deliveredAt", format_iso8601(u.delivered_ms)}});
+        if (!update) return;
+        from_store([this, u = std::move(*update)] {
+          emit_to_user(u.sender_id, "message-delivered",
+                       {{"messageId", u.message_id},
+                        {"conversationId", u.conversation_id},
+                        {"deliveredAt", format_iso8601(u.delivered_ms)}});
+        });
       });
 }
 
@@ -566,30 +654,53 @@ void Hub::ack_error(Client& client, std::optional<uint64_t> ack_id,
 }
 
 void Hub::enqueue(Client& client, std::function<void()> work, std::function<void(Client&)> done) {
-  client.jobs.emplace_back(std::move(work), std::move(done));
-  if (!client.job_running) run_next(client.id);
+  auto id = client.id;
+  auto alive = alive_;
+  client.jobs.push_back(
+      {true, [this, alive, id, work = std::move(work), done = std::move(done)]() mutable {
+         deps_.runtime.blocking(std::move(work), [this, alive, id, done = std::move(done)] {
+           if (!*alive) return;
+           auto found = clients_.find(id);
+           if (found == clients_.end()) return;
+           done(*found->second);
+           // `done` may have dropped the client.
+           found = clients_.find(id);
+           if (found == clients_.end()) return;
+           found->second->blocking_running = false;
+           pump(*found->second);
+         });
+       }});
+  pump(client);
 }
 
-void Hub::run_next(const std::string& client_id) {
-  auto it = clients_.find(client_id);
-  if (it == clients_.end()) return;
-  Client& client = *it->second;
-  if (client.jobs.empty()) {
-    client.job_running = false;
-    return;
+void Hub::enqueue_write(Client& client, std::function<void()> start) {
+  client.jobs.push_back({false, std::move(start)});
+  pump(client);
+}
+
+void Hub::write_finished(Client& client) {
+  --client.writes_in_flight;
+  pump(client);
+}
+
+// Blocking jobs run alone, one at a time; store writes start as soon as no
+// blocking job is ahead of them, without waiting for each other: the store
+// commits and completes them in the order they were queued.
+void Hub::pump(Client& client) {
+  while (!client.jobs.empty() && !client.blocking_running) {
+    Client::Job& next = client.jobs.front();
+    if (next.blocking && client.writes_in_flight > 0) return;
+    auto start = std::move(next.start);
+    const bool blocking = next.blocking;
+    client.jobs.pop_front();
+    if (blocking) {
+      client.blocking_running = true;
+      start();
+      return;
+    }
+    ++client.writes_in_flight;
+    start();
   }
-  client.job_running = true;
-  auto job = std::move(client.jobs.front());
-  client.jobs.pop_front();
-  auto alive = alive_;
-  deps_.runtime.blocking(std::move(job.first),
-                         [this, alive, client_id, done = std::move(job.second)] {
-                           if (!*alive) return;
-                           auto found = clients_.find(client_id);
-                           if (found == clients_.end()) return;
-                           done(*found->second);
-                           run_next(client_id);
-                         });
 }
 
 void Hub::message_sent_elsewhere(const chat::SendResult& result) {

@@ -125,10 +125,20 @@ class Hub final : public EngineHandler, public users::PresenceView {
   void kick(Client& client);
   void drop(Client& client);
 
-  // Runs `work` on the worker pool after the client's previous job finished,
+  // Runs `work` on the worker pool once the client's earlier work finished,
   // then `done` on the I/O thread if the client is still there.
   void enqueue(Client& client, std::function<void()> work, std::function<void(Client&)> done);
-  void run_next(const std::string& client_id);
+  // Queues a store write after the client's earlier blocking work: `start`
+  // hands it to the store, whose completion must call write_finished. Writes
+  // do not wait for each other (the store keeps their order).
+  void enqueue_write(Client& client, std::function<void()> start);
+  void write_finished(Client& client);
+  // Starts what may start of the client's queued work.
+  void pump(Client& client);
+  // Runs `fn` on the I/O thread; for completions arriving on the store's thread.
+  void from_store(std::function<void()> fn);
+  void send_completed(const std::string& client_id, std::optional<uint64_t> ack_id,
+                      std::optional<chat::SendResult> result, std::exception_ptr error);
 
   HubDeps deps_;
   HubOptions options_;
@@ -143,6 +153,8 @@ class Hub final : public EngineHandler, public users::PresenceView {
   // Last-seen times announced in user-offline whose store write is in flight.
   std::unordered_map<std::string, int64_t> last_seen_pending_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  class Inbox;
+  std::shared_ptr<Inbox> inbox_;
 };
 
 }  // namespace samwaad::realtime

@@ -3,8 +3,8 @@
 // to realtime/: nothing outside the hub includes this.
 #pragma once
 
-#include <deque>
 #include <functional>
+#include <list>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -45,8 +45,15 @@ struct Hub::Client {
   std::unordered_set<std::string> caught_up_ids;
   std::unique_ptr<Runtime::Timer> forget_caught_up;
   std::set<std::string> watching;
-  std::deque<std::pair<std::function<void()>, std::function<void(Client&)>>> jobs;
-  bool job_running = false;
+  // This socket's work that must keep its order (see Hub::pump). A list:
+  // an empty std::deque allocates over 500 bytes, on every idle socket.
+  struct Job {
+    bool blocking = false;  // runs alone on the worker pool; else a store write
+    std::function<void()> start;
+  };
+  std::list<Job> jobs;
+  bool blocking_running = false;
+  int writes_in_flight = 0;
 };
 
 namespace hub_detail {

@@ -9,6 +9,8 @@
 #pragma once
 
 #include <cstdint>
+#include <exception>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -209,11 +211,25 @@ class Store {
   virtual InsertedMessage insert_message(const Message& message) = 0;
   virtual std::optional<Message> find_message(const std::string& id) = 0;
 
+  // insert_message without blocking the caller, for the realtime server's
+  // network thread: `done` runs on a thread of the store's once the write is
+  // durable, with the result, or with what insert_message would have thrown
+  // (the result is then empty). Writes queued from one thread commit, and
+  // complete, in the order they were queued. `done` must be quick, must not
+  // throw, and must not call into the store.
+  using InsertDone = std::function<void(InsertedMessage, std::exception_ptr)>;
+  virtual void insert_message_async(Message message, InsertDone done) = 0;
+
   // Sets delivered_ms if the message is addressed to `recipient_id` and not
   // delivered yet; returns the updated message, or nullopt if nothing changed.
   virtual std::optional<Message> mark_delivered(const std::string& message_id,
                                                 const std::string& recipient_id,
                                                 int64_t now_ms) = 0;
+  // mark_delivered without blocking the caller; `done` as for
+  // insert_message_async.
+  using DeliveredDone = std::function<void(std::optional<Message>, std::exception_ptr)>;
+  virtual void mark_delivered_async(std::string message_id, std::string recipient_id,
+                                    int64_t now_ms, DeliveredDone done) = 0;
   // Marks read every message of the conversation addressed to `reader_id`
   // with id <= `up_to_message_id` and not read yet (delivering the
   // undelivered ones too).

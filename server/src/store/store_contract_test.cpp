@@ -5,10 +5,14 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <future>
 #include <memory>
+#include <mutex>
 #include <ostream>
 #include <set>
 #include <stdexcept>
@@ -781,6 +785,86 @@ TEST_P(ChatContract, ConcurrentSendsAreAllStoredExactlyOnce) {
   EXPECT_EQ(rows, static_cast<std::size_t>(kThreads * kPerThread));
   EXPECT_EQ(ids.size(), rows);
   EXPECT_EQ(client_ids.size(), rows);
+}
+
+// The realtime server's path: writes queued without blocking, completing in
+// queue order with the same results and errors as the blocking forms.
+TEST_P(ChatContract, AsyncWritesCompleteInQueueOrderWithTheirResults) {
+  constexpr int kSends = 300;
+  std::mutex mutex;
+  std::condition_variable all_done;
+  std::vector<std::string> completed;  // message ids, in completion order
+  std::vector<std::string> problems;
+  int outstanding = 0;
+  auto finish = [&](std::string entry) {
+    std::lock_guard lock(mutex);
+    completed.push_back(std::move(entry));
+    if (--outstanding == 0) all_done.notify_all();
+  };
+  {
+    std::lock_guard lock(mutex);
+    outstanding = kSends + 2;
+  }
+  for (int i = 0; i < kSends; ++i) {
+    Message m;
+    m.from = i % 2 ? a : b;
+    m.to = i % 2 ? b : a;
+    m.text = "async " + std::to_string(i);
+    m.client_id = "async-" + std::to_string(i % 250);  // the last 50 repeat earlier ones
+    m.created_ms = 1'700'000'000'000 + i;
+    store().insert_message_async(m, [&, i](InsertedMessage inserted, std::exception_ptr error) {
+      if (error || inserted.duplicate != (i >= 250) ||
+          inserted.message.text != "async " + std::to_string(i % 250)) {
+        std::lock_guard lock(mutex);
+        problems.push_back("send " + std::to_string(i));
+      }
+      finish(inserted.message.id);
+    });
+  }
+  Message to_nobody;
+  to_nobody.from = a;
+  to_nobody.to = test_id(99);
+  to_nobody.text = "nobody";
+  store().insert_message_async(to_nobody, [&](InsertedMessage, std::exception_ptr error) {
+    bool conflict = false;
+    try {
+      if (error) std::rethrow_exception(error);
+    } catch (const StoreConflict&) {
+      conflict = true;
+    } catch (...) {
+    }
+    if (!conflict) {
+      std::lock_guard lock(mutex);
+      problems.push_back("a message to nobody was not a conflict");
+    }
+    finish("conflict");
+  });
+  store().mark_delivered_async(test_id(98), b, 5,
+                               [&](std::optional<Message> m, std::exception_ptr e) {
+                                 if (m || e) {
+                                   std::lock_guard lock(mutex);
+                                   problems.push_back("an unknown message was marked delivered");
+                                 }
+                                 finish("unknown");
+                               });
+  std::unique_lock lock(mutex);
+  ASSERT_TRUE(all_done.wait_for(lock, std::chrono::seconds(30), [&] { return outstanding == 0; }));
+  EXPECT_TRUE(problems.empty()) << problems.front();
+  ASSERT_EQ(completed.size(), static_cast<std::size_t>(kSends + 2));
+  // Completion order is queue order, and ids grow with it.
+  for (int i = 1; i < 250; ++i) EXPECT_LT(completed[i - 1], completed[i]) << i;
+  for (int i = 250; i < kSends; ++i) EXPECT_EQ(completed[i], completed[i - 250]);
+  EXPECT_EQ(completed[kSends], "conflict");
+  lock.unlock();
+
+  std::promise<std::optional<Message>> delivered;
+  store().mark_delivered_async(
+      completed[1], b, 42,
+      [&](std::optional<Message> m, std::exception_ptr) { delivered.set_value(std::move(m)); });
+  auto marked = delivered.get_future().get();
+  ASSERT_TRUE(marked);
+  EXPECT_EQ(marked->delivered_ms, 42);
+  EXPECT_EQ(store().find_message(completed[1])->delivered_ms, 42);
 }
 
 TEST_P(ChatContract, MessagesAndReceiptsSurviveReopening) {

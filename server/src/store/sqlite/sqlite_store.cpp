@@ -896,16 +896,32 @@ int SqliteStore::purge_expired_sessions(int64_t now_ms) {
 
 // --- Group commit.
 
+void SqliteStore::enqueue_write(std::shared_ptr<PendingWrite> write) {
+  bool was_empty = false;
+  {
+    std::lock_guard lock(queue_mutex_);
+    was_empty = queue_.empty();
+    queue_.push_back(std::move(write));
+  }
+  // The committer takes the whole queue at once: only the first write queued
+  // since then needs to wake it.
+  if (was_empty) queue_ready_.notify_one();
+}
+
 void SqliteStore::group_commit(std::function<void(Connection&)> write) {
   auto mine = std::make_shared<PendingWrite>();
   mine->run = std::move(write);
-  {
-    std::lock_guard lock(queue_mutex_);
-    queue_.push_back(mine);
-  }
-  queue_ready_.notify_one();
+  enqueue_write(mine);
   mine->finished.acquire();
   if (mine->error) std::rethrow_exception(mine->error);
+}
+
+void SqliteStore::group_commit_async(std::function<void(Connection&)> write,
+                                     std::function<void(std::exception_ptr)> done) {
+  auto mine = std::make_shared<PendingWrite>();
+  mine->run = std::move(write);
+  mine->done = std::move(done);
+  enqueue_write(std::move(mine));
 }
 
 // One thread commits, callers only wait for their own write. The first design
@@ -922,7 +938,15 @@ void SqliteStore::commit_loop() {
     batch.swap(queue_);
     lock.unlock();
     run_batch(batch);
-    for (const auto& write : batch) write->finished.release();
+    // In queue order, so one thread's asynchronous writes complete in the
+    // order it queued them.
+    for (const auto& write : batch) {
+      if (write->done) {
+        write->done(write->error);
+      } else {
+        write->finished.release();
+      }
+    }
     batch.clear();
     lock.lock();
   }
@@ -1009,25 +1033,35 @@ std::optional<Conversation> SqliteStore::find_conversation(const std::string& id
   });
 }
 
+InsertedMessage SqliteStore::insert_message_now(Connection& conn, const Message& message) {
+  if (message.client_id) {
+    if (auto first = sqlite_detail::find_by_client_id(conn, message.from, *message.client_id)) {
+      return {std::move(*first), true};
+    }
+  }
+  Message stored = message;
+  stored.conversation_id =
+      sqlite_detail::get_or_create_conversation(conn, message.from, message.to, message.created_ms)
+          .id;
+  if (stored.id.empty()) stored.id = next_message_id(conn);
+  sqlite_detail::insert_message_row(conn, stored);
+  sqlite_detail::touch_conversation(conn, stored);
+  return {std::move(stored), false};
+}
+
 InsertedMessage SqliteStore::insert_message(const Message& message) {
   InsertedMessage result;
-  group_commit([&](Connection& conn) {
-    if (message.client_id) {
-      if (auto first = sqlite_detail::find_by_client_id(conn, message.from, *message.client_id)) {
-        result = {std::move(*first), true};
-        return;
-      }
-    }
-    Message stored = message;
-    stored.conversation_id = sqlite_detail::get_or_create_conversation(
-                                 conn, message.from, message.to, message.created_ms)
-                                 .id;
-    if (stored.id.empty()) stored.id = next_message_id(conn);
-    sqlite_detail::insert_message_row(conn, stored);
-    sqlite_detail::touch_conversation(conn, stored);
-    result = {std::move(stored), false};
-  });
+  group_commit([&](Connection& conn) { result = insert_message_now(conn, message); });
   return result;
+}
+
+void SqliteStore::insert_message_async(Message message, InsertDone done) {
+  auto result = std::make_shared<InsertedMessage>();
+  group_commit_async([this, message = std::move(message),
+                      result](Connection& conn) { *result = insert_message_now(conn, message); },
+                     [result, done = std::move(done)](std::exception_ptr error) {
+                       done(error ? InsertedMessage{} : std::move(*result), error);
+                     });
 }
 
 std::optional<Message> SqliteStore::find_message(const std::string& id) {
@@ -1039,20 +1073,42 @@ std::optional<Message> SqliteStore::find_message(const std::string& id) {
   });
 }
 
+namespace {
+std::optional<Message> mark_delivered_now(Connection& conn, const std::string& message_id,
+                                          const std::string& recipient_id, int64_t now_ms) {
+  Query query(conn, std::string("UPDATE messages SET delivered_ms = ?3 "
+                                "WHERE id = ?1 AND to_id = ?2 AND delivered_ms IS NULL "
+                                "RETURNING ") +
+                        sqlite_detail::kMessageColumns);
+  query.bind_text(1, message_id).bind_text(2, recipient_id).bind_int(3, now_ms);
+  std::optional<Message> result;
+  if (query.next()) result = sqlite_detail::read_message(query);
+  query.finish();
+  return result;
+}
+}  // namespace
+
 std::optional<Message> SqliteStore::mark_delivered(const std::string& message_id,
                                                    const std::string& recipient_id,
                                                    int64_t now_ms) {
   std::optional<Message> result;
   group_commit([&](Connection& conn) {
-    Query query(conn, std::string("UPDATE messages SET delivered_ms = ?3 "
-                                  "WHERE id = ?1 AND to_id = ?2 AND delivered_ms IS NULL "
-                                  "RETURNING ") +
-                          sqlite_detail::kMessageColumns);
-    query.bind_text(1, message_id).bind_text(2, recipient_id).bind_int(3, now_ms);
-    if (query.next()) result = sqlite_detail::read_message(query);
-    query.finish();
+    result = mark_delivered_now(conn, message_id, recipient_id, now_ms);
   });
   return result;
+}
+
+void SqliteStore::mark_delivered_async(std::string message_id, std::string recipient_id,
+                                       int64_t now_ms, DeliveredDone done) {
+  auto result = std::make_shared<std::optional<Message>>();
+  group_commit_async(
+      [message_id = std::move(message_id), recipient_id = std::move(recipient_id), now_ms,
+       result](Connection& conn) {
+        *result = mark_delivered_now(conn, message_id, recipient_id, now_ms);
+      },
+      [result, done = std::move(done)](std::exception_ptr error) {
+        done(error ? std::nullopt : std::move(*result), error);
+      });
 }
 
 ReadResult SqliteStore::mark_read_up_to(const std::string& reader_id,

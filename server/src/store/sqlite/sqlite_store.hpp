@@ -89,9 +89,12 @@ class SqliteStore final : public Store {
                                           int64_t now_ms) override;
   std::optional<Conversation> find_conversation(const std::string& id) override;
   InsertedMessage insert_message(const Message& message) override;
+  void insert_message_async(Message message, InsertDone done) override;
   std::optional<Message> find_message(const std::string& id) override;
   std::optional<Message> mark_delivered(const std::string& message_id,
                                         const std::string& recipient_id, int64_t now_ms) override;
+  void mark_delivered_async(std::string message_id, std::string recipient_id, int64_t now_ms,
+                            DeliveredDone done) override;
   ReadResult mark_read_up_to(const std::string& reader_id, const std::string& conversation_id,
                              const std::string& up_to_message_id, int64_t now_ms) override;
   std::vector<Message> list_undelivered(const std::string& user_id, int limit,
@@ -108,11 +111,13 @@ class SqliteStore final : public Store {
   std::size_t queued_writes();
 
  private:
-  // One caller's write waiting for a group commit; `finished` is released
-  // by the committer once the batch holding it is committed (or failed), so
-  // each waiting caller is woken exactly once.
+  // One write waiting for a group commit. Once the batch holding it is
+  // committed (or failed) the committer calls `done` (an asynchronous
+  // caller) or releases `finished` (a caller blocked in group_commit), so
+  // each caller hears of it exactly once.
   struct PendingWrite {
     std::function<void(sqlite_detail::Connection&)> run;
+    std::function<void(std::exception_ptr)> done;
     std::exception_ptr error;
     std::binary_semaphore finished{0};
   };
@@ -120,11 +125,17 @@ class SqliteStore final : public Store {
   // Runs `write` inside a shared transaction; returns once it is committed,
   // rethrowing its own error (or the commit's).
   void group_commit(std::function<void(sqlite_detail::Connection&)> write);
+  // Queues `write` for the next shared transaction; `done` gets its error
+  // (or none) on the committer thread once that is committed.
+  void group_commit_async(std::function<void(sqlite_detail::Connection&)> write,
+                          std::function<void(std::exception_ptr)> done);
+  void enqueue_write(std::shared_ptr<PendingWrite> write);
   void run_batch(const std::vector<std::shared_ptr<PendingWrite>>& batch);
   // The committer thread: takes everything queued, commits it as one
   // transaction, wakes its callers, repeats.
   void commit_loop();
   std::string next_message_id(sqlite_detail::Connection& writer);
+  InsertedMessage insert_message_now(sqlite_detail::Connection& writer, const Message& message);
 
   template <typename F>
   auto with_writer(F&& f);
