@@ -268,25 +268,24 @@ void Hub::on_authenticated(Client& client) {
 }
 
 void Hub::catch_up(Client& client, std::optional<std::string> after) {
-  auto page = std::make_shared<std::vector<Json>>();
+  auto page = std::make_shared<std::vector<PushedMessage>>();
   std::string user_id = client.user_id;
   enqueue(
       client,
       [this, page, user_id, after] {
         for (const auto& m : deps_.chat.undelivered(user_id, options_.offline_batch, after)) {
-          page->push_back(chat::ChatService::message_json(m));
+          page->push_back(pushed(m));
         }
       },
       [this, page](Client& c) {
         const bool more = static_cast<int>(page->size()) == options_.offline_batch;
         const std::optional<std::string> last =
-            page->empty() ? std::nullopt
-                          : std::optional<std::string>(page->back()["id"].get<std::string>());
+            page->empty() ? std::nullopt : std::optional<std::string>(page->back().id);
         // Pushed page by page; live messages stay held until the last page,
         // since any of them may also be in a later page.
         for (const auto& message : *page) {
           if (c.pending_receipts.size() >= kMaxPendingReceipts) break;  // the rest on reconnect
-          c.caught_up_ids.insert(message["id"].get<std::string>());
+          c.caught_up_ids.insert(message.id);
           emit_message_received(c, message);
         }
         if (more && c.pending_receipts.size() < kMaxPendingReceipts) return catch_up(c, last);
@@ -294,7 +293,7 @@ void Hub::catch_up(Client& client, std::optional<std::string> after) {
         auto held = std::move(c.held_while_catching_up);
         c.held_while_catching_up.clear();
         std::stable_sort(held.begin(), held.end(),
-                         [](const Json& x, const Json& y) { return x["id"] < y["id"]; });
+                         [](const auto& x, const auto& y) { return x.id < y.id; });
         for (const auto& message : held) push_message_received(c, message);
         auto id = c.id;
         c.forget_caught_up = deps_.runtime.after(std::chrono::seconds(5), [this, id] {
@@ -430,8 +429,9 @@ void Hub::on_send_message(Client& client, const Json& payload, std::optional<uin
       [this, result, error, ack_id](Client& c) {
         if (*error) return ack_error(c, ack_id, *error);
         // Durable before the ack: the store committed it.
-        ack(c, ack_id, ok({{"message", chat::ChatService::message_json((*result)->message)}}));
-        if (!(*result)->duplicate) deliver(**result, c.id);
+        auto message = pushed((*result)->message);
+        ack_sent(c, ack_id, message);
+        if (!(*result)->duplicate) deliver(**result, message, c.id);
       });
 }
 
@@ -439,35 +439,44 @@ void Hub::send_completed(const std::string& client_id, std::optional<uint64_t> a
                          std::optional<chat::SendResult> result, std::exception_ptr error) {
   auto it = clients_.find(client_id);
   Client* client = it == clients_.end() ? nullptr : it->second.get();
-  if (client) {
-    if (error) {
-      ack_error(*client, ack_id, error);
-    } else {
-      // Durable before the ack: the store committed it.
-      ack(*client, ack_id, ok({{"message", chat::ChatService::message_json(result->message)}}));
-    }
+  if (error) {
+    if (client) ack_error(*client, ack_id, error);
+  } else {
+    auto message = pushed(result->message);
+    // Durable before the ack: the store committed it.
+    if (client) ack_sent(*client, ack_id, message);
+    // The recipient gets it even if the sender left meanwhile.
+    if (!result->duplicate) deliver(*result, message, client_id);
   }
-  // The recipient gets it even if the sender left meanwhile.
-  if (!error && !result->duplicate) deliver(*result, client_id);
   // Emitting may have dropped the sender (over its queue bound).
   if (auto again = clients_.find(client_id); again != clients_.end()) {
     write_finished(*again->second);
   }
 }
 
-void Hub::deliver(const chat::SendResult& result, const std::string& skip_client) {
+PushedMessage Hub::pushed(const store::Message& message) {
+  return {message.id, sio::dump_json(chat::ChatService::message_json(message))};
+}
+
+void Hub::ack_sent(Client& client, std::optional<uint64_t> ack_id, const PushedMessage& message) {
+  if (!ack_id) return;
+  client.connection->send(
+      sio::encode_ack(*ack_id, R"({"message":)" + message.json + R"(,"ok":true})"));
+}
+
+void Hub::deliver(const chat::SendResult& result, const PushedMessage& message,
+                  const std::string& skip_client) {
   const auto& m = result.message;
   peers_[m.from].insert(m.to);
   peers_[m.to].insert(m.from);
-  Json message = chat::ChatService::message_json(m);
   if (auto u = users_.find(m.to); u != users_.end()) {
     auto targets = u->second;  // push may drop a client that is over its queue bound
     for (Client* target : targets) push_message_received(*target, message);
   }
-  emit_to_user(m.from, "message-sent", {{"message", message}}, skip_client);
+  emit_json_to_user(m.from, "message-sent", R"({"message":)" + message.json + "}", skip_client);
 }
 
-void Hub::push_message_received(Client& client, const Json& message) {
+void Hub::push_message_received(Client& client, const PushedMessage& message) {
   if (client.pending_receipts.size() + client.held_while_catching_up.size() >=
       kMaxPendingReceipts) {
     return;  // redelivered on reconnect
@@ -476,17 +485,17 @@ void Hub::push_message_received(Client& client, const Json& message) {
     client.held_while_catching_up.push_back(message);
     return;
   }
-  if (!client.caught_up_ids.empty() &&
-      !client.caught_up_ids.insert(message["id"].get<std::string>()).second) {
+  if (!client.caught_up_ids.empty() && !client.caught_up_ids.insert(message.id).second) {
     return;  // already pushed from the backlog
   }
   emit_message_received(client, message);
 }
 
-void Hub::emit_message_received(Client& client, const Json& message) {
+void Hub::emit_message_received(Client& client, const PushedMessage& message) {
   uint64_t id = client.next_ack_id++;
-  client.pending_receipts.emplace(id, message["id"].get<std::string>());
-  emit(client, "message-received", {{"message", message}}, id);
+  client.pending_receipts.emplace(id, message.id);
+  client.connection->send(
+      sio::encode_event("message-received", R"({"message":)" + message.json + "}", id));
 }
 
 void Hub::handle_ack(Client& client, uint64_t id) {
@@ -610,32 +619,30 @@ void Hub::on_presence_subscribe(Client& client, const Json& payload,
 
 void Hub::emit(Client& client, const std::string& event, Json payload,
                std::optional<uint64_t> ack_id) {
-  sio::Packet packet{sio::PacketType::event, "/", Json::array({event, std::move(payload)}), ack_id,
-                     0};
-  for (auto& p : sio::to_engineio(sio::encode(std::move(packet)))) {
-    if (!client.connection->send(std::move(p))) return;
-  }
+  client.connection->send(sio::encode_event(event, sio::dump_json(payload), ack_id));
 }
 
 void Hub::emit_to_user(const std::string& user_id, const std::string& event, const Json& payload,
                        const std::string& skip_client) {
+  if (users_.count(user_id))
+    emit_json_to_user(user_id, event, sio::dump_json(payload), skip_client);
+}
+
+void Hub::emit_json_to_user(const std::string& user_id, const std::string& event,
+                            const std::string& payload_json, const std::string& skip_client) {
   auto u = users_.find(user_id);
   if (u == users_.end()) return;
-  // Encode once; every socket gets the same frame.
-  sio::Packet packet{sio::PacketType::event, "/", Json::array({event, payload}), {}, 0};
-  auto frames = sio::to_engineio(sio::encode(std::move(packet)));
-  auto targets = u->second;
+  // Encoded once; every socket gets the same frame.
+  auto frame = sio::encode_event(event, payload_json);
+  auto targets = u->second;  // sending may drop a client that is over its queue bound
   for (Client* target : targets) {
-    if (target->id == skip_client) continue;
-    for (const auto& frame : frames) target->connection->send(frame);
+    if (target->id != skip_client) target->connection->send(frame);
   }
 }
 
 void Hub::ack(Client& client, std::optional<uint64_t> ack_id, Json body) {
   if (!ack_id) return;
-  sio::Packet packet{sio::PacketType::ack, "/", Json::array({std::move(body)}), ack_id, 0};
-  for (auto& p : sio::to_engineio(sio::encode(std::move(packet))))
-    client.connection->send(std::move(p));
+  client.connection->send(sio::encode_ack(*ack_id, sio::dump_json(body)));
 }
 
 void Hub::ack_error(Client& client, std::optional<uint64_t> ack_id,
@@ -706,7 +713,7 @@ void Hub::pump(Client& client) {
 void Hub::message_sent_elsewhere(const chat::SendResult& result) {
   auto alive = alive_;
   deps_.runtime.post([this, alive, result] {
-    if (*alive && !result.duplicate) deliver(result, {});
+    if (*alive && !result.duplicate) deliver(result, pushed(result.message), {});
   });
 }
 

@@ -32,9 +32,16 @@ class UserService;
 }
 namespace samwaad::store {
 class Store;
-}
+struct Message;
+}  // namespace samwaad::store
 
 namespace samwaad::realtime {
+
+// A message on its way to a socket: its id and its contract JSON, serialized.
+struct PushedMessage {
+  std::string id;
+  std::string json;
+};
 
 struct HubDeps {
   Runtime& runtime;
@@ -107,11 +114,16 @@ class Hub final : public EngineHandler, public users::PresenceView {
   void calls_after_drop(const Client& client, bool last_socket_of_user);
   void emit_to_socket(const std::string& client_id, const std::string& event, const Json& payload);
 
-  void deliver(const chat::SendResult& result, const std::string& skip_client);
+  // The message as every event carrying it shows it, serialized once.
+  static PushedMessage pushed(const store::Message& message);
+  void ack_sent(Client& client, std::optional<uint64_t> ack_id, const PushedMessage& message);
+  void deliver(const chat::SendResult& result, const PushedMessage& message,
+               const std::string& skip_client);
   // Offline delivery, one page of `offline_batch` after `after` at a time.
   void catch_up(Client& client, std::optional<std::string> after);
-  void push_message_received(Client& client, const Json& message);  // held while catching up
-  void emit_message_received(Client& client, const Json& message);
+  void push_message_received(Client& client,
+                             const PushedMessage& message);  // held while catching up
+  void emit_message_received(Client& client, const PushedMessage& message);
   void announce_read(const chat::ReadUpdate& update);
   void user_came_online(Client& client);
   void user_went_offline(const std::string& user_id);
@@ -120,6 +132,8 @@ class Hub final : public EngineHandler, public users::PresenceView {
             std::optional<uint64_t> ack_id = {});
   void emit_to_user(const std::string& user_id, const std::string& event, const Json& payload,
                     const std::string& skip_client = {});
+  void emit_json_to_user(const std::string& user_id, const std::string& event,
+                         const std::string& payload_json, const std::string& skip_client = {});
   void ack(Client& client, std::optional<uint64_t> ack_id, Json body);
   void ack_error(Client& client, std::optional<uint64_t> ack_id, const std::exception_ptr& error);
   void kick(Client& client);

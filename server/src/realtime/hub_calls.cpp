@@ -282,7 +282,7 @@ void Hub::record_call(const calls::CallRecord& record) {
         }
       },
       [this, alive, result] {
-        if (*alive && *result) deliver(**result, {});
+        if (*alive && *result) deliver(**result, pushed((*result)->message), {});
       });
 }
 

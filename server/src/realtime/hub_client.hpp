@@ -38,7 +38,7 @@ struct Hub::Client {
   // wait here: the backlog may hold them too, and it is older. Both are then
   // pushed once each, in id (= commit) order.
   bool catching_up = false;
-  std::vector<nlohmann::json> held_while_catching_up;
+  std::vector<PushedMessage> held_while_catching_up;
   // Pushed from the backlog. Kept a few seconds after the catch-up: a message
   // the backlog query saw may be committed but not yet handed to deliver()
   // (the sender's completion runs later), which would push it again.

@@ -165,9 +165,10 @@ test('busy: a call to someone already in a call is refused at once and leaves a 
   try {
     const { callId } = await emitWithAck(a, 'signal-offer', { to: B.user.id, sdp: SDP_OFFER });
     const bOffers = collect(b, 'signal-offer');
+    const recorded = waitFor(c, 'message-sent', 5000, { filter: (p) => p.message.call });
     const refused = await emitWithAck(c, 'signal-offer', { to: B.user.id, sdp: SDP_OFFER });
     expectAckError(refused, 'busy');
-    const record = await waitFor(c, 'message-sent', 5000, { filter: (p) => p.message.call });
+    const record = await recorded;
     assert.equal(record.message.call.outcome, 'busy');
     assert.equal(record.message.call.duration, 0);
     await expectNoEvent(b, 'signal-offer', 300, (offer) => offer.from === C.user.id);
@@ -185,9 +186,11 @@ test('offline: a call to a user with no socket is refused at once and leaves a m
   const B = await user('Ben Off');
   const a = await A.connect();
   try {
+    // Listening before the offer: the record may arrive in the same read as the ack.
+    const record = waitFor(a, 'message-sent', 5000, { filter: (p) => p.message.call });
     const refused = await emitWithAck(a, 'signal-offer', { to: B.user.id, sdp: SDP_OFFER });
     expectAckError(refused, 'offline');
-    const sent = await waitFor(a, 'message-sent', 5000, { filter: (p) => p.message.call });
+    const sent = await record;
     assert.equal(sent.message.call.outcome, 'missed');
     // Ben finds the missed call when he comes online.
     const b = await B.connect({ setup: (s) => s.on('message-received', () => {}) });
@@ -213,10 +216,11 @@ test('decline: the caller hears it with the reason, the other tabs stop ringing,
     expectAckError(await emitWithAck(a, 'call-decline', { to: B.user.id, callId }), 'forbidden');
     const declined = waitFor(a, 'call-decline');
     const stopRinging = waitFor(b2, 'call-declined-elsewhere');
+    const recorded = waitFor(a, 'message-sent', 5000, { filter: (p) => p.message.call });
     assert.deepEqual(await emitWithAck(b1, 'call-decline', { to: A.user.id, callId, reason: 'in a meeting' }), { ok: true });
     assert.deepEqual(await declined, { from: B.user.id, callId, reason: 'in a meeting' });
     assert.deepEqual(await stopRinging, { callId });
-    const record = await waitFor(a, 'message-sent', 5000, { filter: (p) => p.message.call });
+    const record = await recorded;
     assert.equal(record.message.call.outcome, 'declined');
     expectAckError(await emitWithAck(b2, 'signal-answer', { to: A.user.id, callId, sdp: SDP_ANSWER }), 'conflict');
   } finally {
@@ -255,9 +259,10 @@ test('the caller hanging up while it rings stops every tab ringing and leaves a 
   try {
     const { callId } = await emitWithAck(a, 'signal-offer', { to: B.user.id, sdp: SDP_OFFER });
     const ends = [waitFor(b1, 'call-end'), waitFor(b2, 'call-end')];
+    const recorded = waitFor(a, 'message-sent', 5000, { filter: (p) => p.message.call });
     await emitWithAck(a, 'call-end', { to: B.user.id, callId });
     for (const e of await Promise.all(ends)) assert.deepEqual(e, { from: A.user.id, callId, reason: 'hangup' });
-    const record = await waitFor(a, 'message-sent', 5000, { filter: (p) => p.message.call });
+    const record = await recorded;
     assert.equal(record.message.call.outcome, 'missed');
   } finally {
     closeAll(a, b1, b2);

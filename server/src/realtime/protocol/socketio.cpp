@@ -302,6 +302,36 @@ std::vector<engineio::Packet> to_engineio(Encoded encoded) {
   return packets;
 }
 
+std::string dump_json(const nlohmann::json& value) {
+  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+engineio::Packet encode_event(std::string_view name, std::string_view argument_json,
+                              std::optional<std::uint64_t> ack_id) {
+  const std::string quoted_name = dump_json(nlohmann::json(name));
+  std::string out;
+  out.reserve(quoted_name.size() + argument_json.size() + 24);
+  out += '2';
+  if (ack_id) out += std::to_string(*ack_id);
+  out += '[';
+  out += quoted_name;
+  out += ',';
+  out += argument_json;
+  out += ']';
+  return engineio::Packet::text(engineio::PacketType::message, std::move(out));
+}
+
+engineio::Packet encode_ack(std::uint64_t ack_id, std::string_view argument_json) {
+  std::string out;
+  out.reserve(argument_json.size() + 20);
+  out += '3';
+  out += std::to_string(ack_id);
+  out += '[';
+  out += argument_json;
+  out += ']';
+  return engineio::Packet::text(engineio::PacketType::message, std::move(out));
+}
+
 Result<Packet> decode_string(std::string_view text, const DecoderOptions& options) {
   Reader in{text};
   Packet packet;

@@ -73,6 +73,16 @@ Encoded encode(Packet packet);
 // attachment.
 std::vector<engineio::Packet> to_engineio(Encoded encoded);
 
+// Fast paths for what a server sends most: an EVENT with one argument, or an ACK with one
+// argument, to the default namespace, from JSON already serialized (`argument_json` must be
+// valid JSON without binary values). The same bytes as to_engineio(encode(...)) of the
+// equivalent packet, without building a JSON tree per frame.
+engineio::Packet encode_event(std::string_view name, std::string_view argument_json,
+                              std::optional<std::uint64_t> ack_id = std::nullopt);
+engineio::Packet encode_ack(std::uint64_t ack_id, std::string_view argument_json);
+// `value` serialized as these encoders expect it (invalid UTF-8 written as U+FFFD).
+std::string dump_json(const nlohmann::json& value);
+
 struct DecoderOptions {
   std::size_t max_attachments = 10;  // the reference server's default
   std::size_t max_namespace_bytes = 256;

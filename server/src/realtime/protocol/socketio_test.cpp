@@ -454,3 +454,31 @@ TEST(SocketIoTypes, Names) {
 
 }  // namespace
 }  // namespace samwaad::realtime::protocol::socketio
+
+namespace samwaad::realtime::protocol::socketio {
+namespace {
+
+TEST(FastEncoders, MatchTheGeneralEncoder) {
+  const nlohmann::json payload = {{"message", {{"id", "abc"}, {"text", "h\u00e9 \"q\" \\"}}},
+                                  {"ok", true}};
+  for (std::optional<std::uint64_t> id :
+       {std::optional<std::uint64_t>{}, std::optional<std::uint64_t>{7},
+        std::optional<std::uint64_t>{kMaxAckId}}) {
+    auto general = to_engineio(encode(
+        {PacketType::event, "/", nlohmann::json::array({"message-received", payload}), id, 0}));
+    ASSERT_EQ(general.size(), 1u);
+    EXPECT_EQ(encode_event("message-received", dump_json(payload), id), general[0]);
+  }
+  auto general_ack =
+      to_engineio(encode({PacketType::ack, "/", nlohmann::json::array({payload}), 12, 0}));
+  EXPECT_EQ(encode_ack(12, dump_json(payload)), general_ack[0]);
+}
+
+TEST(FastEncoders, InvalidUtf8IsReplacedNotThrown) {
+  const nlohmann::json bad = std::string("a\xff");
+  EXPECT_EQ(dump_json(bad), "\"a\xef\xbf\xbd\"");
+  EXPECT_EQ(encode_event("typing", dump_json(bad)).data, "2[\"typing\",\"a\xef\xbf\xbd\"]");
+}
+
+}  // namespace
+}  // namespace samwaad::realtime::protocol::socketio
