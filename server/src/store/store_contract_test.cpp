@@ -865,6 +865,30 @@ TEST_P(ChatContract, AsyncWritesCompleteInQueueOrderWithTheirResults) {
   ASSERT_TRUE(marked);
   EXPECT_EQ(marked->delivered_ms, 42);
   EXPECT_EQ(store().find_message(completed[1])->delivered_ms, 42);
+  // Many messages of one conversation in one commit: the newest is its last.
+  auto conversations = store().list_conversations(a, 10, std::nullopt);
+  ASSERT_EQ(conversations.size(), 1u);
+  ASSERT_TRUE(conversations[0].last_message);
+  EXPECT_EQ(conversations[0].last_message->id, completed[249]);
+  EXPECT_EQ(conversations[0].conversation.updated_ms, 1'700'000'000'000 + 249);
+}
+
+TEST_P(ChatContract, ARepeatToSomeoneElseReturnsTheFirstAndLeavesNoConversation) {
+  Message first = send(a, b, "to b", 1000, "same-key");
+  Message repeat;
+  repeat.from = a;
+  repeat.to = c;
+  repeat.text = "to c";
+  repeat.client_id = "same-key";
+  repeat.created_ms = 2000;
+  InsertedMessage again = store().insert_message(repeat);
+  EXPECT_TRUE(again.duplicate);
+  EXPECT_EQ(again.message.id, first.id);
+  EXPECT_EQ(store().list_conversations(c, 10, std::nullopt).size(), 0u);
+  // The pair can still talk afterwards.
+  repeat.client_id = "other-key";
+  EXPECT_FALSE(store().insert_message(repeat).duplicate);
+  EXPECT_EQ(store().list_conversations(c, 10, std::nullopt).size(), 1u);
 }
 
 TEST_P(ChatContract, MessagesAndReceiptsSurviveReopening) {

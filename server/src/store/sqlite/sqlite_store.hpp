@@ -22,6 +22,8 @@
 #include <semaphore>
 #include <string>
 #include <thread>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "store/store.hpp"
@@ -131,11 +133,19 @@ class SqliteStore final : public Store {
                           std::function<void(std::exception_ptr)> done);
   void enqueue_write(std::shared_ptr<PendingWrite> write);
   void run_batch(const std::vector<std::shared_ptr<PendingWrite>>& batch);
+  bool try_batch(const std::vector<std::shared_ptr<PendingWrite>>& batch, bool isolate);
   // The committer thread: takes everything queued, commits it as one
   // transaction, wakes its callers, repeats.
   void commit_loop();
   std::string next_message_id(sqlite_detail::Connection& writer);
   InsertedMessage insert_message_now(sqlite_detail::Connection& writer, const Message& message);
+  // The id of the conversation between two users, created if needed.
+  std::string conversation_for(sqlite_detail::Connection& writer, const std::string& x,
+                               const std::string& y, int64_t now_ms, bool& created);
+  // Sets each conversation's last message from what this batch inserted.
+  void flush_touches(sqlite_detail::Connection& writer);
+  // After a rollback: drops what described uncommitted work.
+  void forget_uncommitted();
 
   template <typename F>
   auto with_writer(F&& f);
@@ -147,6 +157,12 @@ class SqliteStore final : public Store {
   std::mutex writer_mutex_;
   std::unique_ptr<sqlite_detail::Connection> writer_;  // guarded by writer_mutex_
   std::string last_message_id_;                        // guarded by writer_mutex_
+  // Conversation ids by user pair (the two ids concatenated, sorted); both
+  // maps guarded by writer_mutex_.
+  std::unordered_map<std::string, std::string> conversation_ids_;
+  // Per conversation, the newest message the running batch inserted:
+  // (created_ms, id).
+  std::unordered_map<std::string, std::pair<int64_t, std::string>> pending_touches_;
 
   std::vector<std::unique_ptr<sqlite_detail::Connection>> readers_;  // fixed after construction
   std::mutex pool_mutex_;
