@@ -366,8 +366,9 @@ void Hub::user_went_offline(const std::string& user_id) {
 }
 
 void Hub::handle_event(Client& client, const Json& args, std::optional<uint64_t> ack_id) {
-  const std::string name = args.at(0).get<std::string>();
-  const Json payload = args.size() > 1 ? args[1] : Json(nullptr);
+  static const Json kNoPayload;
+  const auto& name = args.at(0).get_ref<const std::string&>();
+  const Json& payload = args.size() > 1 ? args[1] : kNoPayload;  // no copy of the tree
   try {
     if (name == "authenticate") {
       if (client.authenticating) return;
