@@ -45,6 +45,13 @@ std::optional<std::string> handshake_token(const http::Request& request) {
 
 class EngineSession;
 
+// The closing handshake gets 2 s (the stream's timeout option applies to both handshakes).
+template <class Stream>
+void set_close_timeout(Stream& ws) {
+  ws.set_option(websocket::stream_base::timeout{std::chrono::seconds(2),
+                                                websocket::stream_base::none(), false});
+}
+
 // WebSocket reads: the first piece of a message, and any further pieces.
 constexpr std::size_t kFirstReadBytes = 128;
 constexpr std::size_t kNextReadBytes = 64 * 1024;
@@ -73,7 +80,14 @@ struct EngineServer::Impl {
 class EngineSession final : public realtime::EngineConnection,
                             public std::enable_shared_from_this<EngineSession> {
  public:
-  using WsStream = websocket::stream<beast::tcp_stream>;
+  // On the plain socket, not on a beast::tcp_stream: its timers and per-operation state
+  // would cost every idle socket ~0.6 KB; the WebSocket stream's own timeout option covers
+  // the opening and closing handshakes.
+  using WsStream = websocket::stream<asio::ip::tcp::socket>;
+  // Timers on the io_context's executor (smaller than any_io_executor's).
+  using Timer = asio::basic_waitable_timer<std::chrono::steady_clock,
+                                           asio::wait_traits<std::chrono::steady_clock>,
+                                           asio::io_context::executor_type>;
 
   EngineSession(EngineServer::Impl& server, std::string sid, std::string remote,
                 std::optional<std::string> token)
@@ -82,9 +96,8 @@ class EngineSession final : public realtime::EngineConnection,
         remote_(std::move(remote)),
         token_(std::move(token)),
         signal_(server.ioc),
-        heartbeat_(server.ioc),
-        linger_(server.ioc) {
-    signal_.expires_at(asio::steady_timer::time_point::max());
+        heartbeat_(server.ioc) {
+    signal_.expires_at(Timer::time_point::max());
   }
 
   // EngineConnection
@@ -170,16 +183,19 @@ class EngineSession final : public realtime::EngineConnection,
     if (reason != "forced close" && reason != "server shutting down") server_.sessions.erase(sid_);
     // Closed by the server (a kick, shutdown): a polling client gets one more poll to read the
     // rest (e.g. the Socket.IO DISCONNECT); then it is gone.
-    linger_.expires_after(websocket_active_ ? std::chrono::seconds(5)
-                                            : server_.options.ping_timeout);
-    linger_.async_wait([self = shared_from_this()](const beast::error_code&) { self->forget(); });
+    // The heartbeat is over: its timer now counts the linger (its pending wait ends at once,
+    // and the heartbeat handler sees the session closed).
+    heartbeat_.expires_after(websocket_active_ ? std::chrono::seconds(5)
+                                               : server_.options.ping_timeout);
+    heartbeat_.async_wait(
+        [self = shared_from_this()](const beast::error_code&) { self->forget(); });
   }
 
   void forget() {
     server_.sessions.erase(sid_);
     if (ws_) {
       beast::error_code ec;
-      beast::get_lowest_layer(*ws_).socket().close(ec);
+      ws_->next_layer().close(ec);
     }
   }
 
@@ -313,7 +329,7 @@ class EngineSession final : public realtime::EngineConnection,
       sent_ = 0;
       if (!open_ && !ws_closing_ && ws_->is_open()) {
         ws_closing_ = true;
-        beast::get_lowest_layer(*ws_).expires_after(std::chrono::seconds(2));
+        set_close_timeout(*ws_);
         ws_->async_close(websocket::close_code::normal,
                          [self = shared_from_this()](beast::error_code) {});
       }
@@ -358,6 +374,7 @@ class EngineSession final : public realtime::EngineConnection,
       // a silent client no extra time (see expire_if_overdue()).
       ping_deadline_ = heartbeat_.expiry() + server_.options.ping_timeout;
       send(eio::Packet::text(eio::PacketType::ping));
+      if (!open_) return;  // the ping overflowed the queue: the timer now counts the linger
       heartbeat_.expires_at(ping_deadline_);
       wait_heartbeat();  // a pong cancels it
       return;
@@ -382,7 +399,7 @@ class EngineSession final : public realtime::EngineConnection,
   bool poll_in_flight_ = false;
   bool pong_received_ = false;
   bool awaiting_pong_ = false;
-  asio::steady_timer::time_point ping_deadline_{};
+  Timer::time_point ping_deadline_{};
   bool closed_by_client_ = false;  // a close packet or WebSocket close from the client
   bool upgrade_claimed_ = false;   // a WebSocket is probing or carries the session
   bool ping_sent_ = false;         // the heartbeat waits for a pong (else: for the next ping)
@@ -395,9 +412,8 @@ class EngineSession final : public realtime::EngineConnection,
   std::size_t queued_bytes_ = 0;
   std::string write_payload_;       // the frame being written
   beast::flat_buffer read_buffer_;  // the message being read
-  asio::steady_timer signal_;       // cancelled to wake whoever waits for packets
-  asio::steady_timer heartbeat_;
-  asio::steady_timer linger_;
+  Timer signal_;                    // cancelled to wake whoever waits for packets
+  Timer heartbeat_;  // the next ping or the pong's deadline; after finish(), the linger
   std::unique_ptr<WsStream> ws_;
 };
 
@@ -478,8 +494,7 @@ awaitable<void> EngineServer::accept_websocket(
     co_await beast::http::async_write(stream, res, kAsTuple);
     co_return;
   }
-  stream.expires_never();
-  auto ws = std::make_unique<EngineSession::WsStream>(std::move(stream));
+  auto ws = std::make_unique<EngineSession::WsStream>(stream.release_socket());
   ws->set_option(websocket::stream_base::timeout{std::chrono::seconds(10),
                                                  websocket::stream_base::none(), false});
   ws->read_message_max(s.options.max_payload);
@@ -491,7 +506,7 @@ awaitable<void> EngineServer::accept_websocket(
     // closed at once, as the reference server does (the spec's test suite expects a close,
     // not a failed handshake).
     if (!session->can_upgrade() || !session->is_open()) {
-      beast::get_lowest_layer(*ws).expires_after(std::chrono::seconds(2));
+      set_close_timeout(*ws);
       co_await ws->async_close(websocket::close_code::normal, kAsTuple);
       co_return;
     }
