@@ -5,8 +5,8 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
-#include <deque>
 #include <unordered_map>
+#include <vector>
 
 #include "core/ids.hpp"
 
@@ -45,6 +45,17 @@ std::optional<std::string> handshake_token(const http::Request& request) {
 
 class EngineSession;
 
+// The closing handshake gets 2 s (the stream's timeout option applies to both handshakes).
+template <class Stream>
+void set_close_timeout(Stream& ws) {
+  ws.set_option(websocket::stream_base::timeout{std::chrono::seconds(2),
+                                                websocket::stream_base::none(), false});
+}
+
+// WebSocket reads: the first piece of a message, and any further pieces.
+constexpr std::size_t kFirstReadBytes = 128;
+constexpr std::size_t kNextReadBytes = 64 * 1024;
+
 struct EngineServer::Impl {
   Impl(asio::io_context& io, realtime::EngineOptions opts, realtime::EngineHandler& h,
        std::optional<std::string> origin)
@@ -69,7 +80,14 @@ struct EngineServer::Impl {
 class EngineSession final : public realtime::EngineConnection,
                             public std::enable_shared_from_this<EngineSession> {
  public:
-  using WsStream = websocket::stream<beast::tcp_stream>;
+  // On the plain socket, not on a beast::tcp_stream: its timers and per-operation state
+  // would cost every idle socket ~0.6 KB; the WebSocket stream's own timeout option covers
+  // the opening and closing handshakes.
+  using WsStream = websocket::stream<asio::ip::tcp::socket>;
+  // Timers on the io_context's executor (smaller than any_io_executor's).
+  using Timer = asio::basic_waitable_timer<std::chrono::steady_clock,
+                                           asio::wait_traits<std::chrono::steady_clock>,
+                                           asio::io_context::executor_type>;
 
   EngineSession(EngineServer::Impl& server, std::string sid, std::string remote,
                 std::optional<std::string> token)
@@ -78,9 +96,8 @@ class EngineSession final : public realtime::EngineConnection,
         remote_(std::move(remote)),
         token_(std::move(token)),
         signal_(server.ioc),
-        heartbeat_(server.ioc),
-        linger_(server.ioc) {
-    signal_.expires_at(asio::steady_timer::time_point::max());
+        heartbeat_(server.ioc) {
+    signal_.expires_at(Timer::time_point::max());
   }
 
   // EngineConnection
@@ -98,12 +115,14 @@ class EngineSession final : public realtime::EngineConnection,
       spdlog::warn(R"({{"msg":"realtime queue over its bound, closing","sid":"{}","bytes":{}}})",
                    sid_, queued_bytes_);
       queue_.clear();
+      sent_ = 0;
       queued_bytes_ = 0;
       finish("transport error");
       return false;
     }
     queue_.push_back(std::move(packet));
     wake();
+    if (websocket_active_) flush();
     return true;
   }
 
@@ -111,9 +130,9 @@ class EngineSession final : public realtime::EngineConnection,
 
   void start_heartbeat() {
     // The first ping is due pingInterval after the handshake: armed now, not when the
-    // coroutine first runs (which may be after the open packet went out).
+    // handler first runs (which may be after the open packet went out).
     heartbeat_.expires_after(server_.options.ping_interval);
-    asio::co_spawn(server_.ioc, heartbeat(shared_from_this()), asio::detached);
+    wait_heartbeat();
   }
 
   // A request on a session whose pong is overdue closes it ("ping timeout") even if the
@@ -156,6 +175,7 @@ class EngineSession final : public realtime::EngineConnection,
     heartbeat_.cancel();
     server_.handler.on_close(*this, reason);
     wake();
+    if (websocket_active_) flush();  // what is still queued, then the close frame
     // Closed by the client or by an error (bad packet, duplicate poll, ping timeout): the sid
     // is unknown from now on, so any later request on it gets 400, as the spec's test suite
     // expects. A poll already waiting still gets its answer (it holds the session).
@@ -163,16 +183,19 @@ class EngineSession final : public realtime::EngineConnection,
     if (reason != "forced close" && reason != "server shutting down") server_.sessions.erase(sid_);
     // Closed by the server (a kick, shutdown): a polling client gets one more poll to read the
     // rest (e.g. the Socket.IO DISCONNECT); then it is gone.
-    linger_.expires_after(websocket_active_ ? std::chrono::seconds(5)
-                                            : server_.options.ping_timeout);
-    linger_.async_wait([self = shared_from_this()](const beast::error_code&) { self->forget(); });
+    // The heartbeat is over: its timer now counts the linger (its pending wait ends at once,
+    // and the heartbeat handler sees the session closed).
+    heartbeat_.expires_after(websocket_active_ ? std::chrono::seconds(5)
+                                               : server_.options.ping_timeout);
+    heartbeat_.async_wait(
+        [self = shared_from_this()](const beast::error_code&) { self->forget(); });
   }
 
   void forget() {
     server_.sessions.erase(sid_);
     if (ws_) {
       beast::error_code ec;
-      beast::get_lowest_layer(*ws_).socket().close(ec);
+      ws_->next_layer().close(ec);
     }
   }
 
@@ -191,9 +214,8 @@ class EngineSession final : public realtime::EngineConnection,
     // The client sent a close packet while this poll waited: end it cleanly with a noop, as
     // the reference server does (what was queued for the client is moot).
     if (!open_ && closed_by_client_) co_return text_response("6");
-    std::vector<eio::Packet> packets(std::make_move_iterator(queue_.begin()),
-                                     std::make_move_iterator(queue_.end()));
-    queue_.clear();
+    std::vector<eio::Packet> packets;
+    packets.swap(queue_);  // leaves queue_ without an allocation
     queued_bytes_ = 0;
     // The close packet goes in a poll of its own: socket.io-client handles a
     // DISCONNECT on the next tick, after a close in the same payload, and
@@ -221,103 +243,150 @@ class EngineSession final : public realtime::EngineConnection,
     return text_response("ok", "text/html");
   }
 
-  // Runs a WebSocket for this session until it closes: either the session
-  // started on it, or it is an upgrade from polling (probe first).
-  awaitable<void> run_websocket(std::shared_ptr<EngineSession> self, std::unique_ptr<WsStream> ws,
-                                bool upgrade) {
+  // Probes a WebSocket that wants to carry this polling session: "2probe" / "3probe", then
+  // "5" once the client has paused polling. False if the upgrade did not happen.
+  awaitable<bool> probe(WsStream& ws) {
+    upgrade_claimed_ = true;  // see can_upgrade()
     beast::flat_buffer buffer;
-    if (upgrade) {
-      upgrade_claimed_ = true;  // see can_upgrade()
-      if (!co_await probe(*ws, buffer)) {
-        upgrade_claimed_ = false;
-        co_return;
-      }
-    }
-    ws_ = std::move(ws);
-    websocket_active_ = true;
-    upgrading_ = false;
-    wake();  // a poll still waiting answers with a noop
-    asio::co_spawn(server_.ioc, writer(self), asio::detached);
-    for (;;) {
-      buffer.clear();
-      auto [ec, n] = co_await ws_->async_read(buffer, kAsTuple);
-      if (ec) {
-        finish(ec == websocket::error::closed ? "transport close" : "transport error");
-        co_return;
-      }
-      auto data = beast::buffers_to_string(buffer.data());
-      auto packet = eio::decode_ws_frame(data, ws_->got_binary());
-      if (!packet) {
-        finish("transport error");
-        co_return;
-      }
-      on_packet(std::move(packet.value()));
-      if (!open_) co_return;
-    }
-  }
-
- private:
-  void wake() { signal_.cancel(); }
-
-  awaitable<bool> probe(WsStream& ws, beast::flat_buffer& buffer) {
     auto [ec, n] = co_await ws.async_read(buffer, kAsTuple);
-    if (ec || beast::buffers_to_string(buffer.data()) != "2probe" || !open_) co_return false;
+    if (ec || beast::buffers_to_string(buffer.data()) != "2probe" || !open_) {
+      upgrade_claimed_ = false;
+      co_return false;
+    }
     buffer.clear();
     ws.text(true);
     static const std::string kProbe = "3probe";
     auto [wec, wn] = co_await ws.async_write(asio::buffer(kProbe), kAsTuple);
-    if (wec) co_return false;
+    if (wec) {
+      upgrade_claimed_ = false;
+      co_return false;
+    }
     upgrading_ = true;
     wake();  // the pending poll answers with a noop, so the client can finish the upgrade
     auto [uec, un] = co_await ws.async_read(buffer, kAsTuple);
     if (uec || beast::buffers_to_string(buffer.data()) != "5") {
       upgrading_ = false;
+      upgrade_claimed_ = false;
       co_return false;
     }
     co_return true;
   }
 
-  awaitable<void> writer([[maybe_unused]] std::shared_ptr<EngineSession> self) {
-    for (;;) {
-      while (queue_.empty() && open_) co_await signal_.async_wait(kAsTuple);
-      if (queue_.empty()) break;
-      auto packet = std::move(queue_.front());
-      queue_.pop_front();
-      queued_bytes_ -= std::min(queued_bytes_, packet.data.size() + 1);
-      auto frame = eio::encode_ws_frame(packet);
-      ws_->text(!frame.binary);
-      auto [ec, n] = co_await ws_->async_write(asio::buffer(frame.payload), kAsTuple);
-      if (ec) {
-        finish("transport error");
-        co_return;
-      }
-    }
-    if (ws_ && ws_->is_open()) {
-      beast::get_lowest_layer(*ws_).expires_after(std::chrono::seconds(2));
-      co_await ws_->async_close(websocket::close_code::normal, kAsTuple);
-    }
+  // From now on the session runs on this WebSocket until it closes. No coroutine stays
+  // suspended per socket: the reader, the writer and the heartbeat are completion handlers
+  // that hold the session, so an idle socket costs its stream and one pending read.
+  void activate_websocket(std::unique_ptr<WsStream> ws) {
+    upgrade_claimed_ = true;
+    ws_ = std::move(ws);
+    websocket_active_ = true;
+    upgrading_ = false;
+    wake();  // a poll still waiting answers with a noop
+    flush();
+    read_next();
   }
 
-  awaitable<void> heartbeat([[maybe_unused]] std::shared_ptr<EngineSession> self) {
-    for (;;) {
-      co_await heartbeat_.async_wait(kAsTuple);  // armed by start_heartbeat, or below
-      if (!open_) co_return;
+ private:
+  void wake() { signal_.cancel(); }
+
+  // Reads a message piece by piece. Beast's async_read would prepare ~1.5 KB of the buffer
+  // before waiting, and every idle socket would hold that: the first piece of a message is
+  // read into a small buffer, later pieces (a longer message) in larger ones.
+  void read_next() {
+    std::size_t limit = read_buffer_.size() == 0 ? kFirstReadBytes : kNextReadBytes;
+    ws_->async_read_some(
+        read_buffer_, limit,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+  }
+
+  void on_read(beast::error_code ec) {
+    if (ec) {
+      finish(ec == websocket::error::closed ? "transport close" : "transport error");
+      return;
+    }
+    if (!ws_->is_message_done()) {
+      read_next();
+      return;
+    }
+    auto data = beast::buffers_to_string(read_buffer_.data());
+    read_buffer_.clear();
+    read_buffer_.shrink_to_fit();  // an idle socket keeps no message buffer
+    auto packet = eio::decode_ws_frame(data, ws_->got_binary());
+    if (!packet) {
+      finish("transport error");
+      return;
+    }
+    on_packet(std::move(packet.value()));
+    if (open_) read_next();
+  }
+
+  // Writes the next queued packet unless a write is under way; once the session is closed
+  // and the queue is drained, closes the WebSocket.
+  void flush() {
+    if (writing_ || !ws_) return;
+    if (sent_ == queue_.size()) {
+      queue_.clear();
+      queue_.shrink_to_fit();
+      sent_ = 0;
+      if (!open_ && !ws_closing_ && ws_->is_open()) {
+        ws_closing_ = true;
+        set_close_timeout(*ws_);
+        ws_->async_close(websocket::close_code::normal,
+                         [self = shared_from_this()](beast::error_code) {});
+      }
+      return;
+    }
+    auto& packet = queue_[sent_++];
+    queued_bytes_ -= std::min(queued_bytes_, packet.data.size() + 1);
+    auto frame = eio::encode_ws_frame(packet);
+    packet = eio::Packet{};  // its bytes are in the frame now
+    write_payload_ = std::move(frame.payload);
+    ws_->text(!frame.binary);
+    writing_ = true;
+    ws_->async_write(
+        asio::buffer(write_payload_),
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_written(ec); });
+  }
+
+  void on_written(beast::error_code ec) {
+    writing_ = false;
+    std::string().swap(write_payload_);
+    if (ec) {
+      finish("transport error");
+      return;
+    }
+    flush();
+  }
+
+  // The heartbeat as a timer handler (phase: waiting to ping, or waiting for the pong).
+  void wait_heartbeat() {
+    heartbeat_.async_wait(
+        [self = shared_from_this()](const beast::error_code&) { self->on_heartbeat(); });
+  }
+
+  void on_heartbeat() {
+    if (!open_) return;
+    if (!ping_sent_) {
+      // Due (or woken early only by finish(), handled above): ping.
       pong_received_ = false;
       awaiting_pong_ = true;
+      ping_sent_ = true;
       // pingTimeout counts from when the ping was due, so a late wake-up of this timer gives
       // a silent client no extra time (see expire_if_overdue()).
       ping_deadline_ = heartbeat_.expiry() + server_.options.ping_timeout;
       send(eio::Packet::text(eio::PacketType::ping));
+      if (!open_) return;  // the ping overflowed the queue: the timer now counts the linger
       heartbeat_.expires_at(ping_deadline_);
-      co_await heartbeat_.async_wait(kAsTuple);  // a pong cancels it
-      awaiting_pong_ = false;
-      if (!open_) co_return;
-      if (!pong_received_) {
-        finish("ping timeout");
-        co_return;
-      }
-      heartbeat_.expires_after(server_.options.ping_interval);
+      wait_heartbeat();  // a pong cancels it
+      return;
     }
+    ping_sent_ = false;
+    awaiting_pong_ = false;
+    if (!pong_received_) {
+      finish("ping timeout");
+      return;
+    }
+    heartbeat_.expires_after(server_.options.ping_interval);
+    wait_heartbeat();
   }
 
   EngineServer::Impl& server_;
@@ -330,14 +399,21 @@ class EngineSession final : public realtime::EngineConnection,
   bool poll_in_flight_ = false;
   bool pong_received_ = false;
   bool awaiting_pong_ = false;
-  asio::steady_timer::time_point ping_deadline_{};
+  Timer::time_point ping_deadline_{};
   bool closed_by_client_ = false;  // a close packet or WebSocket close from the client
   bool upgrade_claimed_ = false;   // a WebSocket is probing or carries the session
-  std::deque<eio::Packet> queue_;
+  bool ping_sent_ = false;         // the heartbeat waits for a pong (else: for the next ping)
+  bool writing_ = false;           // a WebSocket write is under way
+  bool ws_closing_ = false;        // the WebSocket close frame was sent
+  // Outgoing packets; the WebSocket writer has sent those before sent_. A vector, not a
+  // deque: an empty one holds no memory (an empty std::deque allocates ~0.5 KB).
+  std::vector<eio::Packet> queue_;
+  std::size_t sent_ = 0;
   std::size_t queued_bytes_ = 0;
-  asio::steady_timer signal_;  // cancelled to wake whoever waits for packets
-  asio::steady_timer heartbeat_;
-  asio::steady_timer linger_;
+  std::string write_payload_;       // the frame being written
+  beast::flat_buffer read_buffer_;  // the message being read
+  Timer signal_;                    // cancelled to wake whoever waits for packets
+  Timer heartbeat_;  // the next ping or the pong's deadline; after finish(), the linger
   std::unique_ptr<WsStream> ws_;
 };
 
@@ -388,10 +464,21 @@ awaitable<http::Response> EngineServer::handle_polling(http::Request& request) {
   co_return engine_error(2, "Bad handshake method");
 }
 
-awaitable<void> EngineServer::handle_websocket(
-    beast::tcp_stream stream, beast::http::request<beast::http::string_body> upgrade,
-    http::Request& request) {
-  auto& s = *impl_;
+void EngineServer::start_websocket(beast::tcp_stream stream,
+                                   beast::http::request<beast::http::string_body> upgrade,
+                                   http::Request request) {
+  // The handshake (and, for an upgrade, the probe) runs in a coroutine of its own that ends
+  // once the session carries the socket: the HTTP session, its buffers and this frame are
+  // all gone while the socket is idle.
+  asio::co_spawn(impl_->ioc,
+                 accept_websocket(impl_, std::move(stream), std::move(upgrade), std::move(request)),
+                 asio::detached);
+}
+
+awaitable<void> EngineServer::accept_websocket(
+    std::shared_ptr<Impl> server, beast::tcp_stream stream,
+    beast::http::request<beast::http::string_body> upgrade, http::Request request) {
+  auto& s = *server;
   std::shared_ptr<EngineSession> session;
   auto sid = request.query_param("sid");
   bool valid = request.query_param("EIO") == "4" && request.query_param("transport") == "websocket";
@@ -407,8 +494,7 @@ awaitable<void> EngineServer::handle_websocket(
     co_await beast::http::async_write(stream, res, kAsTuple);
     co_return;
   }
-  stream.expires_never();
-  auto ws = std::make_unique<EngineSession::WsStream>(std::move(stream));
+  auto ws = std::make_unique<EngineSession::WsStream>(stream.release_socket());
   ws->set_option(websocket::stream_base::timeout{std::chrono::seconds(10),
                                                  websocket::stream_base::none(), false});
   ws->read_message_max(s.options.max_payload);
@@ -420,11 +506,11 @@ awaitable<void> EngineServer::handle_websocket(
     // closed at once, as the reference server does (the spec's test suite expects a close,
     // not a failed handshake).
     if (!session->can_upgrade() || !session->is_open()) {
-      beast::get_lowest_layer(*ws).expires_after(std::chrono::seconds(2));
+      set_close_timeout(*ws);
       co_await ws->async_close(websocket::close_code::normal, kAsTuple);
       co_return;
     }
-    co_await session->run_websocket(session, std::move(ws), true);
+    if (co_await session->probe(*ws)) session->activate_websocket(std::move(ws));
     co_return;
   }
   session = s.create(request, true);
@@ -437,7 +523,7 @@ awaitable<void> EngineServer::handle_websocket(
   session->send(eio::open_packet(handshake));
   session->start_heartbeat();
   s.handler.on_open(session);
-  co_await session->run_websocket(session, std::move(ws), false);
+  session->activate_websocket(std::move(ws));
 }
 
 void EngineServer::shutdown() {

@@ -26,10 +26,11 @@ class EngineServer {
 
   // A polling GET or POST (also the opening handshake).
   boost::asio::awaitable<http::Response> handle_polling(http::Request& request);
-  // Takes over the connection for a WebSocket upgrade request.
-  boost::asio::awaitable<void> handle_websocket(
-      boost::beast::tcp_stream stream,
-      boost::beast::http::request<boost::beast::http::string_body> upgrade, http::Request& request);
+  // Takes over the connection for a WebSocket upgrade request and returns at once; the
+  // caller's coroutine can end (nothing of it stays alive for the socket's lifetime).
+  void start_websocket(boost::beast::tcp_stream stream,
+                       boost::beast::http::request<boost::beast::http::string_body> upgrade,
+                       http::Request request);
   // Closes every session ("server shutting down").
   void shutdown();
   std::size_t session_count() const;
@@ -37,6 +38,10 @@ class EngineServer {
   struct Impl;  // public so the session class in the .cpp can name it
 
  private:
+  static boost::asio::awaitable<void> accept_websocket(
+      std::shared_ptr<Impl> server, boost::beast::tcp_stream stream,
+      boost::beast::http::request<boost::beast::http::string_body> upgrade, http::Request request);
+
   std::shared_ptr<Impl> impl_;
 };
 

@@ -144,10 +144,10 @@ struct HttpServer::Impl {
     awaitable<http::Response> handle_polling(http::Request& request) {
       co_return co_await find(request.path)->handle_polling(request);
     }
-    awaitable<void> handle_websocket(beast::tcp_stream stream,
-                                     bhttp::request<bhttp::string_body> upgrade,
-                                     http::Request& request) {
-      co_await find(request.path)->handle_websocket(std::move(stream), std::move(upgrade), request);
+    void start_websocket(beast::tcp_stream stream, bhttp::request<bhttp::string_body> upgrade,
+                         http::Request request) {
+      auto* server = find(request.path);
+      server->start_websocket(std::move(stream), std::move(upgrade), std::move(request));
     }
     void shutdown() {
       for (auto& entry : by_path) entry.second->shutdown();
@@ -390,7 +390,9 @@ awaitable<void> HttpServer::Impl::run_session(tcp::socket socket) {
       sessions.erase(self);
       metrics.connection_closed();
       stream.expires_never();
-      co_await engine->handle_websocket(std::move(stream), parser.release(), request);
+      // Handed over, not awaited: this coroutine (its frame, read buffer and parsed request)
+      // ends now instead of staying suspended for the WebSocket's whole life.
+      engine->start_websocket(std::move(stream), parser.release(), std::move(request));
       co_return;
     } else if (opened.refusal) {
       route_name = app.classify(request).route_name;
