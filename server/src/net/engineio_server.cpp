@@ -1,6 +1,9 @@
 #include "net/engineio_server.hpp"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -122,7 +125,15 @@ class EngineSession final : public realtime::EngineConnection,
     }
     queue_.push_back(std::move(packet));
     wake();
-    if (websocket_active_) flush();
+    if (websocket_active_ && !writing_ && !flush_posted_) {
+      // Written once the handler that queues it is done: what else it queues for this
+      // socket (an ack and the events it causes, say) goes out in the same burst.
+      flush_posted_ = true;
+      asio::post(server_.ioc, [self = shared_from_this()] {
+        self->flush_posted_ = false;
+        self->flush();
+      });
+    }
     return true;
   }
 
@@ -324,6 +335,7 @@ class EngineSession final : public realtime::EngineConnection,
   void flush() {
     if (writing_ || !ws_) return;
     if (sent_ == queue_.size()) {
+      if (corked_) cork(false);
       queue_.clear();
       queue_.shrink_to_fit();
       sent_ = 0;
@@ -335,6 +347,10 @@ class EngineSession final : public realtime::EngineConnection,
       }
       return;
     }
+    // Several frames due at once: corked, the kernel sends them in as few TCP segments as
+    // it can, uncorked when the queue is drained (each segment on loopback costs the whole
+    // transmit and receive path; measured ~2.7 segments per message before).
+    if (!corked_ && queue_.size() - sent_ > 1) cork(true);
     auto& packet = queue_[sent_++];
     queued_bytes_ -= std::min(queued_bytes_, packet.data.size() + 1);
     auto frame = eio::encode_ws_frame(packet);
@@ -345,6 +361,13 @@ class EngineSession final : public realtime::EngineConnection,
     ws_->async_write(
         asio::buffer(write_payload_),
         [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_written(ec); });
+  }
+
+  void cork(bool on) {
+    int value = on ? 1 : 0;
+    // Best effort: without it the frames still go out, one segment each.
+    ::setsockopt(ws_->next_layer().native_handle(), IPPROTO_TCP, TCP_CORK, &value, sizeof value);
+    corked_ = on;
   }
 
   void on_written(beast::error_code ec) {
@@ -404,6 +427,8 @@ class EngineSession final : public realtime::EngineConnection,
   bool upgrade_claimed_ = false;   // a WebSocket is probing or carries the session
   bool ping_sent_ = false;         // the heartbeat waits for a pong (else: for the next ping)
   bool writing_ = false;           // a WebSocket write is under way
+  bool flush_posted_ = false;      // a flush is queued on the I/O thread
+  bool corked_ = false;            // TCP_CORK is on while a burst of frames is written
   bool ws_closing_ = false;        // the WebSocket close frame was sent
   // Outgoing packets; the WebSocket writer has sent those before sent_. A vector, not a
   // deque: an empty one holds no memory (an empty std::deque allocates ~0.5 KB).
