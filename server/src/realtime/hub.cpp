@@ -297,7 +297,12 @@ void Hub::catch_up(Client& client, std::optional<std::string> after) {
         for (const auto& message : held) push_message_received(c, message);
         auto id = c.id;
         c.forget_caught_up = deps_.runtime.after(std::chrono::seconds(5), [this, id] {
-          if (auto it = clients_.find(id); it != clients_.end()) it->second->caught_up_ids.clear();
+          auto it = clients_.find(id);
+          if (it == clients_.end()) return;
+          // Released, not just cleared: an idle socket keeps neither the set's
+          // buckets nor the timer's handle.
+          std::unordered_set<std::string>().swap(it->second->caught_up_ids);
+          it->second->forget_caught_up.reset();  // the running callback owns what it uses
         });
       });
 }

@@ -101,9 +101,14 @@ TEST_F(GroupCommit, ConcurrentInsertsShareTransactions) {
   EXPECT_EQ(stored.load(), kThreads);
   const GroupCommitStats stats = store_->group_commit_stats();
   EXPECT_EQ(stats.writes, static_cast<uint64_t>(kThreads));
-  EXPECT_EQ(stats.transactions, 2u);
-  ASSERT_EQ(hold.sizes().size(), 2u);
-  EXPECT_EQ(hold.sizes()[0] + hold.sizes()[1], static_cast<std::size_t>(kThreads));
+  // The first batch holds whatever was queued when the committer woke (one
+  // write, or all of them if the threads were quicker); the hold makes sure
+  // every later one is in the second.
+  EXPECT_LE(stats.transactions, 2u);
+  std::size_t in_batches = 0;
+  for (std::size_t size : hold.sizes()) in_batches += size;
+  EXPECT_EQ(in_batches, static_cast<std::size_t>(kThreads));
+  EXPECT_EQ(hold.sizes().size(), stats.transactions);
 }
 
 TEST_F(GroupCommit, AFailingWriteFailsOnlyItsCaller) {
