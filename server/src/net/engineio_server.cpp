@@ -139,6 +139,14 @@ class EngineSession final : public realtime::EngineConnection,
 
   void close() override { finish("forced close"); }
 
+  void pause_reading(bool paused) override {
+    reading_paused_ = paused;
+    if (!paused && read_deferred_) {
+      read_deferred_ = false;
+      if (open_ && ws_) read_next();
+    }
+  }
+
   void start_heartbeat() {
     // The first ping is due pingInterval after the handshake: armed now, not when the
     // handler first runs (which may be after the open packet went out).
@@ -327,7 +335,12 @@ class EngineSession final : public realtime::EngineConnection,
       return;
     }
     on_packet(std::move(packet.value()));
-    if (open_) read_next();
+    if (!open_) return;
+    if (reading_paused_) {
+      read_deferred_ = true;  // pause_reading(false) reads on
+      return;
+    }
+    read_next();
   }
 
   // Writes the next queued packet unless a write is under way; once the session is closed
@@ -428,6 +441,8 @@ class EngineSession final : public realtime::EngineConnection,
   bool ping_sent_ = false;         // the heartbeat waits for a pong (else: for the next ping)
   bool writing_ = false;           // a WebSocket write is under way
   bool flush_posted_ = false;      // a flush is queued on the I/O thread
+  bool reading_paused_ = false;    // the handler asked for no more messages for now
+  bool read_deferred_ = false;     // a read is owed once reading resumes
   bool corked_ = false;            // TCP_CORK is on while a burst of frames is written
   bool ws_closing_ = false;        // the WebSocket close frame was sent
   // Outgoing packets; the WebSocket writer has sent those before sent_. A vector, not a

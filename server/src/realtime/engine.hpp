@@ -33,6 +33,10 @@ class EngineConnection {
   // Sends what is queued, then closes. on_close follows.
   virtual void close() = 0;
   virtual bool is_open() const = 0;
+  // While paused, no further message is read from the client (TCP pushes
+  // back on it); a message already being read is finished. Only WebSocket
+  // reads can be paused: a polling POST is bounded by maxPayload anyway.
+  virtual void pause_reading(bool paused) { (void)paused; }
 };
 
 class EngineHandler {

@@ -702,17 +702,31 @@ void Hub::write_finished(Client& client) {
 void Hub::pump(Client& client) {
   while (!client.jobs.empty() && !client.blocking_running) {
     Client::Job& next = client.jobs.front();
-    if (next.blocking && client.writes_in_flight > 0) return;
+    if (next.blocking && client.writes_in_flight > 0) break;
     auto start = std::move(next.start);
     const bool blocking = next.blocking;
     client.jobs.pop_front();
     if (blocking) {
       client.blocking_running = true;
       start();
-      return;
+      break;
     }
     ++client.writes_in_flight;
     start();
+  }
+  pace_reading(client);
+}
+
+void Hub::pace_reading(Client& client) {
+  const std::size_t backlog = client.jobs.size() +
+                              static_cast<std::size_t>(client.writes_in_flight) +
+                              (client.blocking_running ? 1 : 0);
+  if (!client.reads_paused && backlog >= kMaxBacklog) {
+    client.reads_paused = true;
+    client.connection->pause_reading(true);
+  } else if (client.reads_paused && backlog <= kMaxBacklog / 2) {
+    client.reads_paused = false;
+    client.connection->pause_reading(false);
   }
 }
 

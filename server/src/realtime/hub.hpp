@@ -149,6 +149,9 @@ class Hub final : public EngineHandler, public users::PresenceView {
   void write_finished(Client& client);
   // Starts what may start of the client's queued work.
   void pump(Client& client);
+  // Stops reading from a socket whose backlog is full, and reads on once it
+  // has drained by half.
+  void pace_reading(Client& client);
   // Runs `fn` on the I/O thread; for completions arriving on the store's thread.
   void from_store(std::function<void()> fn);
   void send_completed(const std::string& client_id, std::optional<uint64_t> ack_id,

@@ -54,12 +54,17 @@ struct Hub::Client {
   std::list<Job> jobs;
   bool blocking_running = false;
   int writes_in_flight = 0;
+  bool reads_paused = false;  // this socket's backlog passed kMaxBacklog (see Hub::pump)
 };
 
 namespace hub_detail {
 
 inline constexpr std::size_t kMaxPendingReceipts = 10000;
 inline constexpr std::size_t kMaxWatched = 500;
+// Work one socket may have queued or in flight before the hub stops reading
+// from it; reading resumes once half of it is done. Without it a client that
+// sends faster than the store commits grows the server's queues without bound.
+inline constexpr std::size_t kMaxBacklog = 64;
 
 inline nlohmann::json ok(nlohmann::json extra = nlohmann::json::object()) {
   extra["ok"] = true;

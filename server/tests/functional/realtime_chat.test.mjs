@@ -220,6 +220,48 @@ for (const [name, transports] of SETUPS) {
   });
 }
 
+// A client that sends far faster than the store commits: the server stops reading
+// from it while 64 of its writes are pending and reads on as they complete. Every
+// message is still stored once, acked and received in order, and another socket is
+// served meanwhile.
+test('a flood from one socket is paced, not dropped, and others are served meanwhile', async () => {
+  const A = await signup(server);
+  const B = await signup(server);
+  const C = await signup(server);
+  const received = [];
+  const b = await connectSocket(server.base, {
+    token: B.token,
+    transports: ['websocket'],
+    setup: (s) => s.on('message-received', (p, ack) => {
+      received.push(p.message.text);
+      if (typeof ack === 'function') ack();
+    }),
+  });
+  const a = await connectSocket(server.base, { token: A.token, transports: ['websocket'] });
+  const c = await connectSocket(server.base, { token: C.token, transports: ['websocket'] });
+  try {
+    const total = 1500;
+    const tag = Date.now();
+    const flood = Promise.all(
+      Array.from({ length: total }, (_, i) =>
+        sendMessage(a, { to: B.user.id, text: `flood ${i}`, clientId: `flood-${tag}-${i}` }, 60000)),
+    );
+    // While the flood is being worked through, another user still gets answers.
+    const other = await sendMessage(c, { to: B.user.id, text: 'meanwhile' }, 10000);
+    assert.equal(other.text, 'meanwhile');
+    const acks = await flood;
+    assert.equal(acks.length, total);
+    assert.equal(new Set(acks.map((m) => m.id)).size, total, 'every send stored once');
+    const ids = acks.map((m) => m.id);
+    assert.deepEqual([...ids].sort(), ids, 'stored in the order sent');
+    await waitUntil(() => received.length === total + 1, 20000, 'every message received');
+    const fromA = received.filter((t) => t.startsWith('flood '));
+    assert.deepEqual(fromA, Array.from({ length: total }, (_, i) => `flood ${i}`));
+  } finally {
+    closeAll(a, b, c);
+  }
+});
+
 test('message-read marks every earlier message from that peer read', async () => {
   const A = await signup(server);
   const B = await signup(server);
