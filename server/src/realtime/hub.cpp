@@ -69,8 +69,6 @@ Hub::~Hub() {
   inbox_->close();
 }
 
-void Hub::from_store(std::function<void()> fn) { inbox_->push(std::move(fn)); }
-
 bool Hub::is_online(const std::string& user_id) const {
   std::lock_guard lock(online_mutex_);
   return online_.count(user_id) > 0;
@@ -80,7 +78,7 @@ std::optional<int64_t> Hub::recent_last_seen(const std::string& user_id) const {
   std::lock_guard lock(online_mutex_);
   auto it = last_seen_pending_.find(user_id);
   if (it == last_seen_pending_.end()) return std::nullopt;
-  return it->second;
+  return it->second.ms;
 }
 
 void Hub::on_open(const std::shared_ptr<EngineConnection>& connection) {
@@ -349,7 +347,7 @@ void Hub::user_went_offline(const std::string& user_id) {
   {
     // Until the store has it, REST reads the time from here (recent_last_seen).
     std::lock_guard lock(online_mutex_);
-    last_seen_pending_[user_id] = now;
+    last_seen_pending_[user_id] = {now, 0};
   }
   for (Client* target : targets) emit(*target, "user-offline", payload);
   auto alive = alive_;
@@ -366,8 +364,23 @@ void Hub::user_went_offline(const std::string& user_id) {
         if (!*alive) return;
         std::lock_guard lock(online_mutex_);
         auto it = last_seen_pending_.find(user_id);
-        if (it != last_seen_pending_.end() && it->second == now) last_seen_pending_.erase(it);
+        if (it != last_seen_pending_.end() && it->second.ms == now) it->second.stored_at = now_ms();
+        forget_stored_last_seen();
       });
+}
+
+// An entry stays a while after its write: a REST read that loaded the user
+// from the store just before the write committed checks here just after, and
+// must still find the new time (it did not, once in a few hundred runs).
+void Hub::forget_stored_last_seen() {
+  constexpr int64_t kKeepMs = 10000;
+  const int64_t now = now_ms();
+  // Cheap to keep a few; swept at most once a second.
+  if (last_seen_pending_.size() < 256 || now - last_seen_swept_ms_ < 1000) return;
+  last_seen_swept_ms_ = now;
+  std::erase_if(last_seen_pending_, [now](const auto& entry) {
+    return entry.second.stored_at != 0 && now - entry.second.stored_at > kKeepMs;
+  });
 }
 
 void Hub::handle_event(Client& client, const Json& args, std::optional<uint64_t> ack_id) {
@@ -406,9 +419,12 @@ void Hub::on_send_message(Client& client, const Json& payload, std::optional<uin
     // The common case goes straight to the store's group commit, no worker
     // thread in between: the ack follows once it is durable.
     enqueue_write(client, [this, request = std::move(request), from, id, ack_id] {
-      auto done = [this, id, ack_id](std::optional<chat::SendResult> result,
-                                     std::exception_ptr error) {
-        from_store([this, id, ack_id, result = std::move(result), error]() mutable {
+      // Runs on the store's thread, maybe after the hub is gone (a shutdown
+      // with writes in flight): it touches nothing of the hub but the inbox,
+      // which drops what arrives once the hub has closed it.
+      auto done = [this, inbox = inbox_, id, ack_id](std::optional<chat::SendResult> result,
+                                                     std::exception_ptr error) {
+        inbox->push([this, id, ack_id, result = std::move(result), error]() mutable {
           send_completed(id, ack_id, std::move(result), error);
         });
       };
@@ -512,7 +528,8 @@ void Hub::handle_ack(Client& client, uint64_t id) {
   // Receipts need no order among themselves: straight to the store.
   deps_.chat.mark_delivered_async(
       client.user_id, message_id,
-      [this](std::optional<chat::DeliveryUpdate> update, std::exception_ptr error) {
+      [this, inbox = inbox_](std::optional<chat::DeliveryUpdate> update,
+                             std::exception_ptr error) {  // on the store's thread, as above
         if (error) {
           try {
             std::rethrow_exception(error);
@@ -523,7 +540,7 @@ void Hub::handle_ack(Client& client, uint64_t id) {
           return;
         }
         if (!update) return;
-        from_store([this, u = std::move(*update)] {
+        inbox->push([this, u = std::move(*update)] {
           emit_to_user(u.sender_id, "message-delivered",
                        {{"messageId", u.message_id},
                         {"conversationId", u.conversation_id},

@@ -127,6 +127,7 @@ class Hub final : public EngineHandler, public users::PresenceView {
   void announce_read(const chat::ReadUpdate& update);
   void user_came_online(Client& client);
   void user_went_offline(const std::string& user_id);
+  void forget_stored_last_seen();  // with online_mutex_ held
 
   void emit(Client& client, const std::string& event, Json payload,
             std::optional<uint64_t> ack_id = {});
@@ -152,8 +153,6 @@ class Hub final : public EngineHandler, public users::PresenceView {
   // Stops reading from a socket whose backlog is full, and reads on once it
   // has drained by half.
   void pace_reading(Client& client);
-  // Runs `fn` on the I/O thread; for completions arriving on the store's thread.
-  void from_store(std::function<void()> fn);
   void send_completed(const std::string& client_id, std::optional<uint64_t> ack_id,
                       std::optional<chat::SendResult> result, std::exception_ptr error);
 
@@ -167,9 +166,17 @@ class Hub final : public EngineHandler, public users::PresenceView {
   std::unordered_map<std::string, std::unique_ptr<Runtime::Timer>> ring_timers_;  // by call id
   mutable std::mutex online_mutex_;
   std::unordered_set<std::string> online_;  // mirrors users_ keys for other threads
-  // Last-seen times announced in user-offline whose store write is in flight.
-  std::unordered_map<std::string, int64_t> last_seen_pending_;
+  // Last-seen times announced in user-offline, kept until a while after the
+  // store has them (see forget_stored_last_seen); guarded by online_mutex_.
+  struct AnnouncedLastSeen {
+    int64_t ms = 0;
+    int64_t stored_at = 0;  // when the store write finished; 0: in flight
+  };
+  std::unordered_map<std::string, AnnouncedLastSeen> last_seen_pending_;
+  int64_t last_seen_swept_ms_ = 0;  // guarded by online_mutex_
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  // Where completions arriving on the store's thread wait for the I/O thread
+  // (hub.cpp). Shared with those completions, which may outlive the hub.
   class Inbox;
   std::shared_ptr<Inbox> inbox_;
 };
