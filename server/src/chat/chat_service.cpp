@@ -155,6 +155,10 @@ std::exception_ptr unknown_recipient_or(std::exception_ptr error) {
     return error;
   }
 }
+DeliveryUpdate delivery_update(const store::Message& delivered) {
+  return {delivered.id, delivered.conversation_id, delivered.from,
+          delivered.delivered_ms.value_or(0)};
+}
 }  // namespace
 
 void ChatService::send_text_async(const std::string& from, const SendRequest& request,
@@ -184,9 +188,7 @@ void ChatService::mark_delivered_async(const std::string& recipient_id,
       message_id, recipient_id, now_ms(),
       [done = std::move(done)](std::optional<store::Message> delivered, std::exception_ptr error) {
         if (error || !delivered) return done(std::nullopt, error);
-        done(DeliveryUpdate{delivered->id, delivered->conversation_id, delivered->from,
-                            delivered->delivered_ms.value_or(0)},
-             nullptr);
+        done(delivery_update(*delivered), nullptr);
       });
 }
 
@@ -235,8 +237,7 @@ std::optional<DeliveryUpdate> ChatService::mark_delivered(const std::string& rec
   if (!is_object_id(message_id)) return std::nullopt;
   auto delivered = store_.mark_delivered(message_id, recipient_id, now_ms());
   if (!delivered) return std::nullopt;
-  return DeliveryUpdate{delivered->id, delivered->conversation_id, delivered->from,
-                        delivered->delivered_ms.value_or(0)};
+  return delivery_update(*delivered);
 }
 
 std::optional<ReadUpdate> ChatService::mark_read(const std::string& reader_id,
