@@ -1,24 +1,23 @@
 #include "net/engineio_server.hpp"
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <spdlog/spdlog.h>
-#include <sys/socket.h>
 
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
-#include <boost/beast/websocket.hpp>
+#include <boost/beast/http.hpp>
 #include <unordered_map>
 #include <vector>
 
 #include "core/ids.hpp"
+#include "net/websocket_channel.hpp"
+#include "realtime/protocol/websocket.hpp"
 
 namespace samwaad::net {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
-namespace websocket = beast::websocket;
 namespace eio = realtime::protocol::engineio;
+namespace ws = realtime::protocol::websocket;
 using asio::awaitable;
 constexpr auto kAsTuple = asio::as_tuple(asio::use_awaitable);
 
@@ -48,17 +47,6 @@ std::optional<std::string> handshake_token(const http::Request& request) {
 
 class EngineSession;
 
-// The closing handshake gets 2 s (the stream's timeout option applies to both handshakes).
-template <class Stream>
-void set_close_timeout(Stream& ws) {
-  ws.set_option(websocket::stream_base::timeout{std::chrono::seconds(2),
-                                                websocket::stream_base::none(), false});
-}
-
-// WebSocket reads: the first piece of a message, and any further pieces.
-constexpr std::size_t kFirstReadBytes = 128;
-constexpr std::size_t kNextReadBytes = 64 * 1024;
-
 struct EngineServer::Impl {
   Impl(asio::io_context& io, realtime::EngineOptions opts, realtime::EngineHandler& h,
        std::optional<std::string> origin)
@@ -81,12 +69,9 @@ struct EngineServer::Impl {
 // One Engine.IO connection. Lives on the I/O thread; coroutines that work on
 // it hold a shared_ptr, so it outlives them.
 class EngineSession final : public realtime::EngineConnection,
+                            public WebSocketChannel::Listener,
                             public std::enable_shared_from_this<EngineSession> {
  public:
-  // On the plain socket, not on a beast::tcp_stream: its timers and per-operation state
-  // would cost every idle socket ~0.6 KB; the WebSocket stream's own timeout option covers
-  // the opening and closing handshakes.
-  using WsStream = websocket::stream<asio::ip::tcp::socket>;
   // Timers on the io_context's executor (smaller than any_io_executor's).
   using Timer = asio::basic_waitable_timer<std::chrono::steady_clock,
                                            asio::wait_traits<std::chrono::steady_clock>,
@@ -113,38 +98,46 @@ class EngineSession final : public realtime::EngineConnection,
 
   bool send(eio::Packet packet) override {
     if (!open_) return false;
+    if (websocket_active_) {
+      queue_frame(packet);
+      if (ws_->pending_bytes() > server_.options.queue_limit_bytes) {
+        spdlog::warn(R"({{"msg":"realtime queue over its bound, closing","sid":"{}","bytes":{}}})",
+                     sid_, ws_->pending_bytes());
+        // Part of a frame may be written already, so nothing can be taken back and no close
+        // frame can follow: the connection is dropped.
+        ws_->drop();
+        finish("transport error");
+        return false;
+      }
+      if (!flush_posted_) {
+        // Written once the handler that queues it is done: what else it queues for this
+        // socket (an ack and the events it causes, say) goes out in the same send.
+        flush_posted_ = true;
+        asio::post(server_.ioc, [self = shared_from_this()] {
+          self->flush_posted_ = false;
+          if (self->ws_) self->ws_->flush();
+        });
+      }
+      return true;
+    }
     queued_bytes_ += packet.data.size() + 1;
     if (queued_bytes_ > server_.options.queue_limit_bytes) {
       spdlog::warn(R"({{"msg":"realtime queue over its bound, closing","sid":"{}","bytes":{}}})",
                    sid_, queued_bytes_);
       queue_.clear();
-      sent_ = 0;
       queued_bytes_ = 0;
       finish("transport error");
       return false;
     }
     queue_.push_back(std::move(packet));
     wake();
-    if (websocket_active_ && !writing_ && !flush_posted_) {
-      // Written once the handler that queues it is done: what else it queues for this
-      // socket (an ack and the events it causes, say) goes out in the same burst.
-      flush_posted_ = true;
-      asio::post(server_.ioc, [self = shared_from_this()] {
-        self->flush_posted_ = false;
-        self->flush();
-      });
-    }
     return true;
   }
 
   void close() override { finish("forced close"); }
 
   void pause_reading(bool paused) override {
-    reading_paused_ = paused;
-    if (!paused && read_deferred_) {
-      read_deferred_ = false;
-      if (open_ && ws_) read_next();
-    }
+    if (ws_) ws_->pause_reading(paused);
   }
 
   void start_heartbeat() {
@@ -194,7 +187,8 @@ class EngineSession final : public realtime::EngineConnection,
     heartbeat_.cancel();
     server_.handler.on_close(*this, reason);
     wake();
-    if (websocket_active_) flush();  // what is still queued, then the close frame
+    if (ws_) ws_->close(ws::CloseCode::normal);  // what is still queued, then the close frame
+    abandon_probe();
     // Closed by the client or by an error (bad packet, duplicate poll, ping timeout): the sid
     // is unknown from now on, so any later request on it gets 400, as the spec's test suite
     // expects. A poll already waiting still gets its answer (it holds the session).
@@ -212,10 +206,7 @@ class EngineSession final : public realtime::EngineConnection,
 
   void forget() {
     server_.sessions.erase(sid_);
-    if (ws_) {
-      beast::error_code ec;
-      ws_->next_layer().close(ec);
-    }
+    if (ws_) ws_->drop();
   }
 
   awaitable<http::Response> poll([[maybe_unused]] std::shared_ptr<EngineSession> self) {
@@ -263,134 +254,90 @@ class EngineSession final : public realtime::EngineConnection,
   }
 
   // Probes a WebSocket that wants to carry this polling session: "2probe" / "3probe", then
-  // "5" once the client has paused polling. False if the upgrade did not happen.
-  awaitable<bool> probe(WsStream& ws) {
+  // "5" once the client has paused polling (see on_probe_message). False if this session
+  // cannot take one now.
+  bool begin_probe(std::shared_ptr<WebSocketChannel> channel) {
+    if (!can_upgrade() || !open_) return false;
     upgrade_claimed_ = true;  // see can_upgrade()
-    beast::flat_buffer buffer;
-    auto [ec, n] = co_await ws.async_read(buffer, kAsTuple);
-    if (ec || beast::buffers_to_string(buffer.data()) != "2probe" || !open_) {
-      upgrade_claimed_ = false;
-      co_return false;
-    }
-    buffer.clear();
-    ws.text(true);
-    static const std::string kProbe = "3probe";
-    auto [wec, wn] = co_await ws.async_write(asio::buffer(kProbe), kAsTuple);
-    if (wec) {
-      upgrade_claimed_ = false;
-      co_return false;
-    }
-    upgrading_ = true;
-    wake();  // the pending poll answers with a noop, so the client can finish the upgrade
-    auto [uec, un] = co_await ws.async_read(buffer, kAsTuple);
-    if (uec || beast::buffers_to_string(buffer.data()) != "5") {
-      upgrading_ = false;
-      upgrade_claimed_ = false;
-      co_return false;
-    }
-    co_return true;
+    probe_ = std::move(channel);
+    probe_pinged_ = false;
+    probe_->listen(weak_from_this());
+    return true;
   }
 
-  // From now on the session runs on this WebSocket until it closes. No coroutine stays
-  // suspended per socket: the reader, the writer and the heartbeat are completion handlers
-  // that hold the session, so an idle socket costs its stream and one pending read.
-  void activate_websocket(std::unique_ptr<WsStream> ws) {
-    upgrade_claimed_ = true;
-    ws_ = std::move(ws);
-    websocket_active_ = true;
-    upgrading_ = false;
-    wake();  // a poll still waiting answers with a noop
-    flush();
-    read_next();
-  }
-
- private:
-  void wake() { signal_.cancel(); }
-
-  // Reads a message piece by piece. Beast's async_read would prepare ~1.5 KB of the buffer
-  // before waiting, and every idle socket would hold that: the first piece of a message is
-  // read into a small buffer, later pieces (a longer message) in larger ones.
-  void read_next() {
-    std::size_t limit = read_buffer_.size() == 0 ? kFirstReadBytes : kNextReadBytes;
-    ws_->async_read_some(
-        read_buffer_, limit,
-        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
-  }
-
-  void on_read(beast::error_code ec) {
-    if (ec) {
-      finish(ec == websocket::error::closed ? "transport close" : "transport error");
+  // WebSocketChannel::Listener: the probing socket, or the one carrying the session.
+  void on_ws_message(WebSocketChannel& channel, std::string payload, bool binary) override {
+    if (&channel == probe_.get()) {
+      on_probe_message(payload, binary);
       return;
     }
-    if (!ws_->is_message_done()) {
-      read_next();
-      return;
-    }
-    auto data = beast::buffers_to_string(read_buffer_.data());
-    read_buffer_.clear();
-    read_buffer_.shrink_to_fit();  // an idle socket keeps no message buffer
-    auto packet = eio::decode_ws_frame(data, ws_->got_binary());
+    if (&channel != ws_.get()) return;
+    auto packet = eio::decode_ws_frame(payload, binary);
     if (!packet) {
       finish("transport error");
       return;
     }
     on_packet(std::move(packet.value()));
-    if (!open_) return;
-    if (reading_paused_) {
-      read_deferred_ = true;  // pause_reading(false) reads on
-      return;
-    }
-    read_next();
   }
 
-  // Writes the next queued packet unless a write is under way; once the session is closed
-  // and the queue is drained, closes the WebSocket.
-  void flush() {
-    if (writing_ || !ws_) return;
-    if (sent_ == queue_.size()) {
-      if (corked_) cork(false);
-      queue_.clear();
-      queue_.shrink_to_fit();
-      sent_ = 0;
-      if (!open_ && !ws_closing_ && ws_->is_open()) {
-        ws_closing_ = true;
-        set_close_timeout(*ws_);
-        ws_->async_close(websocket::close_code::normal,
-                         [self = shared_from_this()](beast::error_code) {});
-      }
+  void on_ws_closed(WebSocketChannel& channel, bool by_client) override {
+    if (&channel == probe_.get()) {
+      abandon_probe();
+    } else if (&channel == ws_.get()) {
+      finish(by_client ? "transport close" : "transport error");
+    }
+  }
+
+ private:
+  void on_probe_message(const std::string& payload, bool binary) {
+    if (open_ && !binary && !probe_pinged_ && payload == "2probe") {
+      probe_pinged_ = true;
+      probe_->queue(ws::Opcode::text, "3probe");
+      probe_->flush();
+      upgrading_ = true;
+      wake();  // the pending poll answers with a noop, so the client can finish the upgrade
       return;
     }
-    // Several frames due at once: corked, the kernel sends them in as few TCP segments as
-    // it can, uncorked when the queue is drained (each segment on loopback costs the whole
-    // transmit and receive path; measured ~2.7 segments per message before).
-    if (!corked_ && queue_.size() - sent_ > 1) cork(true);
-    auto& packet = queue_[sent_++];
-    queued_bytes_ -= std::min(queued_bytes_, packet.data.size() + 1);
+    if (open_ && !binary && probe_pinged_ && payload == "5") {
+      activate_websocket(std::move(probe_));
+      return;
+    }
+    abandon_probe();
+  }
+
+  void abandon_probe() {
+    if (!probe_) return;
+    probe_->drop();
+    probe_.reset();
+    upgrading_ = false;
+    upgrade_claimed_ = false;
+  }
+
+ public:
+  // From now on the session runs on this WebSocket until it closes. No coroutine stays
+  // suspended per socket: the channel's readiness waits and the heartbeat timer hold the
+  // session, so an idle socket costs its channel and one pending wait.
+  void activate_websocket(std::shared_ptr<WebSocketChannel> channel) {
+    upgrade_claimed_ = true;
+    ws_ = std::move(channel);
+    websocket_active_ = true;
+    upgrading_ = false;
+    ws_->listen(weak_from_this());
+    // What was queued for polling goes first, in order.
+    for (auto& packet : queue_) queue_frame(packet);
+    queue_.clear();
+    queue_.shrink_to_fit();
+    queued_bytes_ = 0;
+    wake();  // a poll still waiting answers with a noop
+    ws_->flush();
+  }
+
+ private:
+  void wake() { signal_.cancel(); }
+
+  void queue_frame(const eio::Packet& packet) {
     auto frame = eio::encode_ws_frame(packet);
-    packet = eio::Packet{};  // its bytes are in the frame now
-    write_payload_ = std::move(frame.payload);
-    ws_->text(!frame.binary);
-    writing_ = true;
-    ws_->async_write(
-        asio::buffer(write_payload_),
-        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_written(ec); });
-  }
-
-  void cork(bool on) {
-    int value = on ? 1 : 0;
-    // Best effort: without it the frames still go out, one segment each.
-    ::setsockopt(ws_->next_layer().native_handle(), IPPROTO_TCP, TCP_CORK, &value, sizeof value);
-    corked_ = on;
-  }
-
-  void on_written(beast::error_code ec) {
-    writing_ = false;
-    std::string().swap(write_payload_);
-    if (ec) {
-      finish("transport error");
-      return;
-    }
-    flush();
+    ws_->queue(frame.binary ? ws::Opcode::binary : ws::Opcode::text, frame.payload);
   }
 
   // The heartbeat as a timer handler (phase: waiting to ping, or waiting for the pong).
@@ -439,22 +386,16 @@ class EngineSession final : public realtime::EngineConnection,
   bool closed_by_client_ = false;  // a close packet or WebSocket close from the client
   bool upgrade_claimed_ = false;   // a WebSocket is probing or carries the session
   bool ping_sent_ = false;         // the heartbeat waits for a pong (else: for the next ping)
-  bool writing_ = false;           // a WebSocket write is under way
-  bool flush_posted_ = false;      // a flush is queued on the I/O thread
-  bool reading_paused_ = false;    // the handler asked for no more messages for now
-  bool read_deferred_ = false;     // a read is owed once reading resumes
-  bool corked_ = false;            // TCP_CORK is on while a burst of frames is written
-  bool ws_closing_ = false;        // the WebSocket close frame was sent
-  // Outgoing packets; the WebSocket writer has sent those before sent_. A vector, not a
-  // deque: an empty one holds no memory (an empty std::deque allocates ~0.5 KB).
+  bool flush_posted_ = false;      // a WebSocket flush is queued on the I/O thread
+  bool probe_pinged_ = false;      // the probing socket got "2probe" and answered
+  // Packets for the polling transport. A vector, not a deque: an empty one holds no memory
+  // (an empty std::deque allocates ~0.5 KB). On WebSocket, packets go straight to ws_.
   std::vector<eio::Packet> queue_;
-  std::size_t sent_ = 0;
   std::size_t queued_bytes_ = 0;
-  std::string write_payload_;       // the frame being written
-  beast::flat_buffer read_buffer_;  // the message being read
-  Timer signal_;                    // cancelled to wake whoever waits for packets
+  Timer signal_;     // cancelled to wake whoever waits for packets
   Timer heartbeat_;  // the next ping or the pong's deadline; after finish(), the linger
-  std::unique_ptr<WsStream> ws_;
+  std::shared_ptr<WebSocketChannel> ws_;     // carries the session once upgraded
+  std::shared_ptr<WebSocketChannel> probe_;  // a WebSocket probing to take over
 };
 
 std::shared_ptr<EngineSession> EngineServer::Impl::create(const http::Request& request,
@@ -534,23 +475,33 @@ awaitable<void> EngineServer::accept_websocket(
     co_await beast::http::async_write(stream, res, kAsTuple);
     co_return;
   }
-  auto ws = std::make_unique<EngineSession::WsStream>(stream.release_socket());
-  ws->set_option(websocket::stream_base::timeout{std::chrono::seconds(10),
-                                                 websocket::stream_base::none(), false});
-  ws->read_message_max(s.options.max_payload);
-  ws->auto_fragment(false);
-  auto [ec] = co_await ws->async_accept(upgrade, kAsTuple);
+  const auto version = upgrade[beast::http::field::sec_websocket_version];
+  const auto key = upgrade[beast::http::field::sec_websocket_key];
+  if (version != "13" || !ws::valid_client_key(key)) {
+    // 426 names the version this server speaks (RFC 6455 4.4).
+    const bool wrong_version = version != "13";
+    beast::http::response<beast::http::string_body> res{
+        wrong_version ? beast::http::status::upgrade_required : beast::http::status::bad_request,
+        11};
+    if (wrong_version) res.set(beast::http::field::sec_websocket_version, "13");
+    res.set(beast::http::field::content_type, "application/json");
+    res.body() = R"({"code":3,"message":"Bad request"})";
+    res.prepare_payload();
+    co_await beast::http::async_write(stream, res, kAsTuple);
+    co_return;
+  }
+  const std::string accepted =
+      "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+      "Connection: Upgrade\r\nSec-WebSocket-Accept: " +
+      ws::accept_key(key) + "\r\n\r\n";
+  auto [ec, n] = co_await asio::async_write(stream, asio::buffer(accepted), kAsTuple);
   if (ec) co_return;
+  auto channel = std::make_shared<WebSocketChannel>(stream.release_socket(), s.options.max_payload);
   if (session) {
     // A session already on (or upgrading to) WebSocket refuses another one: accepted, then
     // closed at once, as the reference server does (the spec's test suite expects a close,
     // not a failed handshake).
-    if (!session->can_upgrade() || !session->is_open()) {
-      set_close_timeout(*ws);
-      co_await ws->async_close(websocket::close_code::normal, kAsTuple);
-      co_return;
-    }
-    if (co_await session->probe(*ws)) session->activate_websocket(std::move(ws));
+    if (!session->begin_probe(channel)) channel->close(ws::CloseCode::normal);
     co_return;
   }
   session = s.create(request, true);
@@ -563,7 +514,7 @@ awaitable<void> EngineServer::accept_websocket(
   session->send(eio::open_packet(handshake));
   session->start_heartbeat();
   s.handler.on_open(session);
-  session->activate_websocket(std::move(ws));
+  session->activate_websocket(std::move(channel));
 }
 
 void EngineServer::shutdown() {
