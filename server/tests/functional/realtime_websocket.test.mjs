@@ -8,7 +8,16 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import crypto from 'node:crypto';
 import WebSocket from 'ws';
-import { startServer, signup, stopClean, sleep } from './harness.mjs';
+import {
+  startServer,
+  signup,
+  stopClean,
+  sleep,
+  connectSocket,
+  emitWithAck,
+  waitFor,
+  closeAll,
+} from './harness.mjs';
 
 let server;
 let A;
@@ -282,5 +291,55 @@ test('a second WebSocket on an upgraded session is accepted, then closed by the 
     assert.equal(code, 1000);
   } finally {
     conn.ws.terminate();
+  }
+});
+
+test('a client that stops reading is dropped once its unsent output passes REALTIME_QUEUE_BYTES', async () => {
+  const small = await startServer({ REALTIME_QUEUE_BYTES: String(64 * 1024) });
+  const saved = server;
+  server = small; // rawUpgrade() talks to `server`
+  let a;
+  let b;
+  try {
+    const A2 = await signup(small);
+    const B2 = await signup(small);
+    // B connects on raw TCP and then reads nothing more.
+    b = await rawUpgrade();
+    await b.readFrame(); // open
+    b.socket.write(frame(1, `40${JSON.stringify({ token: B2.token })}`));
+    assert.ok(textOf(await b.readFrame()).startsWith('40{'));
+    b.socket.pause();
+    a = await connectSocket(small.base, { token: A2.token, transports: ['websocket'] });
+    const sub = await emitWithAck(a, 'presence-subscribe', { userIds: [B2.user.id] });
+    assert.equal(sub.users[0].status, 'online');
+    const offline = waitFor(a, 'user-offline', 60000, { filter: (p) => p.userId === B2.user.id });
+    // ~6 KB per message-received frame: the kernel's socket buffers fill first (a few
+    // MB on loopback), then the server's queue passes 64 KB. Bounded: at most 4,000
+    // messages, stopping as soon as B is gone.
+    const text = '€'.repeat(2000);
+    let gone = false;
+    offline.then(() => (gone = true), () => {});
+    let sent = 0;
+    while (!gone && sent < 4000) {
+      // A few at a time: the sender's own acks (each carries the message) must stay
+      // under the same 64 KB bound.
+      await Promise.all(
+        Array.from({ length: 5 }, () => emitWithAck(a, 'send-message', { to: B2.user.id, text }, 20000)),
+      );
+      sent += 5;
+    }
+    const info = await offline;
+    assert.equal(info.userId, B2.user.id);
+    assert.ok(sent < 4000, 'dropped before the bound of the test');
+    assert.match(small.output(), /realtime queue over its bound/);
+    // The sender is still served, and the messages B missed stay undelivered for its next
+    // connect (stored before their acks).
+    const again = await emitWithAck(a, 'send-message', { to: B2.user.id, text: 'after' });
+    assert.equal(again.ok, true);
+  } finally {
+    server = saved;
+    closeAll(a);
+    b?.socket.destroy();
+    await stopClean(small);
   }
 });
