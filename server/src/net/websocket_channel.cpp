@@ -15,7 +15,7 @@ using boost::system::error_code;
 namespace {
 
 // One read takes what a busy client sent since the last one.
-constexpr std::size_t kReadBufferBytes = 64 * 1024;
+constexpr std::size_t kReadBufferBytes = std::size_t{64} * 1024;
 // Reads per readiness before the other connections get a turn.
 constexpr int kReadsPerTurn = 4;
 // How long a client gets to answer our close frame before the socket is dropped.

@@ -89,7 +89,7 @@ struct EngineOptions {
   std::chrono::milliseconds ping_interval{25000};
   std::chrono::milliseconds ping_timeout{20000};
   std::size_t max_payload = 1000000;
-  std::size_t queue_limit_bytes = 4 * 1024 * 1024;
+  std::size_t queue_limit_bytes = std::size_t{4} * 1024 * 1024;
 };
 
 }  // namespace samwaad::realtime
