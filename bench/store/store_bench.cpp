@@ -4,8 +4,8 @@
 //
 // Each round queues `batch` asynchronous inserts between random members of
 // `pairs` conversations (unique clientIds, as the load generator sends) and
-// the delivered receipts of the previous round's messages, as the hub does
-// when recipients ack, then waits for all of them. A prefill of the same
+// the delivered receipts of the messages stored since the last round, as the
+// hub does when recipients ack. A prefill of the same
 // shape first gives the indexes some depth; it is not measured.
 //
 // Pages are counted by a VFS shim registered as the default, so the store's
@@ -209,15 +209,22 @@ class Workload {
       user.id = samwaad::new_object_id();
       user.name = format("user%d", i);
       user.email = format("user%d@example.com", i);
-      user.password_hash = "x";
+      user.password_hash = format("hash%d", i);
       user.created_ms = user.updated_ms = now_ms();
       store.insert_user(user);
       users_.push_back(user.id);
     }
   }
 
+  // Two rounds in flight, so the next one is queued while the committer
+  // syncs: batches then have the same size from run to run, as under load,
+  // instead of depending on when the committer thread happens to wake.
   void run(int rounds) {
-    for (int r = 0; r < rounds; ++r) round();
+    for (int r = 0; r < rounds; ++r) {
+      queue_round(r % 2);
+      pending_[(r + 1) % 2].wait();
+    }
+    pending_[(rounds - 1) % 2].wait();
   }
 
  private:
@@ -226,22 +233,22 @@ class Workload {
     return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
   }
 
-  void round() {
+  void queue_round(int slot) {
     std::vector<Sent> acks;
     {
       std::lock_guard lock(sent_mutex_);
       acks.swap(sent_);
     }
-    pending_.add(options_.batch + static_cast<int>(acks.size()));
-    for (int i = 0; i < options_.batch; ++i) send_one();
+    Pending& pending = pending_[slot];
+    pending.add(options_.batch + static_cast<int>(acks.size()));
+    for (int i = 0; i < options_.batch; ++i) send_one(pending);
     for (Sent& s : acks) {
       store_.mark_delivered_async(std::move(s.id), std::move(s.to), now_ms(),
-                                  [this](auto, std::exception_ptr) { pending_.done(); });
+                                  [&pending](auto, std::exception_ptr) { pending.done(); });
     }
-    pending_.wait();
   }
 
-  void send_one() {
+  void send_one(Pending& pending) {
     const auto pair = static_cast<std::size_t>(rng_() % static_cast<unsigned>(options_.pairs));
     const bool forward = (rng_() & 1) != 0;
     const std::size_t from = 2 * pair + (forward ? 0 : 1);
@@ -254,13 +261,14 @@ class Workload {
                     static_cast<unsigned long long>(seq_));
     m.client_id = format("18f2a9c3-%zu-%llu", from, static_cast<unsigned long long>(seq_));
     ++seq_;
-    store_.insert_message_async(std::move(m), [this](samwaad::store::InsertedMessage inserted,
-                                                     std::exception_ptr error) {
+    store_.insert_message_async(std::move(m), [this, &pending](
+                                                  samwaad::store::InsertedMessage inserted,
+                                                  std::exception_ptr error) {
       if (!error) {
         std::lock_guard lock(sent_mutex_);
         sent_.push_back({std::move(inserted.message.id), std::move(inserted.message.to)});
       }
-      pending_.done();
+      pending.done();
     });
   }
 
@@ -269,7 +277,7 @@ class Workload {
   std::vector<std::string> users_;
   std::mt19937 rng_{42};
   uint64_t seq_ = 0;
-  Pending pending_;
+  Pending pending_[2];  // per round slot
   std::mutex sent_mutex_;
   std::vector<Sent> sent_;  // guarded by sent_mutex_: delivered next round
 };
