@@ -108,15 +108,16 @@ CREATE INDEX images_owner_idx ON images (owner_id, purpose);
 CREATE INDEX images_unused_idx ON images (created_ms) WHERE used_ms IS NULL;
 )sql",
     // 4: unread counts and read marks on the conversation instead of the
-    // unread index. That index took a third of the committer's time: one
-    // more b-tree insert per message, at ~200 scattered places (one per
-    // conversation and recipient), so about one more page written per
-    // message. The conversation row is written by every batch that adds to
+    // unread index. That index was a quarter of the committer's CPU per
+    // message (bench/store): one more b-tree insert per message, at ~200
+    // scattered places (one per conversation and recipient), so about one
+    // more page written per message. The conversation row is written by every batch that adds to
     // it anyway (last message), so counting there adds no page. Per member
     // (a, b): unread_x counts the messages to x with read_ms NULL, and every
     // message to x with id <= read_mark_x is read (NULL: no such bound), so
     // marking read only looks at messages after the mark. The marks are
-    // back-filled to just below each member's oldest unread message.
+    // back-filled to just below each member's oldest unread message (x'', a
+    // blob, sorts above every text: with none unread, no bound).
     R"sql(
 ALTER TABLE conversations ADD COLUMN unread_a INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE conversations ADD COLUMN unread_b INTEGER NOT NULL DEFAULT 0;
