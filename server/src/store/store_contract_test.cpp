@@ -624,6 +624,71 @@ TEST_P(ChatContract, MarkReadUpToMarksOnlyThePeersMessagesUpToTheId) {
   EXPECT_EQ(store().mark_read_up_to(a, conversation, m4.id, 300).newest_id, m3.id);
 }
 
+TEST_P(ChatContract, UnreadCountsFollowSendsRepeatsAndReads) {
+  Message m1 = send(a, b, "1", 1000, "k1");
+  send(a, b, "2", 1000, "k2");
+  send(b, a, "3");
+  Message m4 = send(a, b, "4");
+  Message repeat = m1;
+  repeat.id.clear();
+  EXPECT_TRUE(store().insert_message(repeat).duplicate);  // counted once
+  Message already_read;
+  already_read.from = a;
+  already_read.to = b;
+  already_read.text = "read on arrival";
+  already_read.read_ms = 5;
+  already_read.created_ms = 1000;
+  store().insert_message(already_read);
+  auto unread_of = [&](const std::string& user) {
+    return store().list_conversations(user, 10, std::nullopt).at(0).unread_count;
+  };
+  EXPECT_EQ(unread_of(b), 3);
+  EXPECT_EQ(unread_of(a), 1);
+
+  EXPECT_EQ(store().mark_read_up_to(b, m1.conversation_id, m1.id, 100).count, 1);
+  EXPECT_EQ(unread_of(b), 2);
+  EXPECT_EQ(store().mark_read_up_to(c, m1.conversation_id, m4.id, 100).count, 0);  // not c's
+  EXPECT_EQ(unread_of(b), 2);
+  EXPECT_EQ(store().mark_read_up_to(b, m1.conversation_id, m4.id, 200).count, 2);
+  EXPECT_EQ(unread_of(b), 0);
+  EXPECT_EQ(unread_of(a), 1);
+}
+
+// Reading is "every message up to this id": one that arrives later with a
+// lower id (an explicit one, or after reading up to an id beyond the newest)
+// is still unread, and found by the next read.
+TEST_P(ChatContract, AMessageBelowAnEarlierReadPointIsStillUnread) {
+  Message m1 = send(a, b, "1");
+  Message m2 = send(a, b, "2");
+  const std::string conversation = m1.conversation_id;
+  store().mark_read_up_to(b, conversation, m2.id, 100);
+
+  Message older;
+  older.id = test_id(50);  // below the store's ids
+  ASSERT_LT(older.id, m1.id);
+  older.from = a;
+  older.to = b;
+  older.text = "older";
+  older.created_ms = 1000;
+  store().insert_message(older);
+  EXPECT_EQ(store().list_conversations(b, 10, std::nullopt)[0].unread_count, 1);
+  ReadResult read = store().mark_read_up_to(b, conversation, m2.id, 200);
+  EXPECT_EQ(read.count, 1);
+  EXPECT_EQ(read.newest_id, older.id);
+  EXPECT_EQ(store().find_message(older.id)->read_ms, 200);
+  EXPECT_EQ(store().find_message(m1.id)->read_ms, 100);
+
+  const std::string future = make_object_id(4'000'000'000u, 0, 0);
+  EXPECT_EQ(store().mark_read_up_to(b, conversation, future, 300).count, 0);
+  Message m3 = send(a, b, "3");
+  ASSERT_LT(m3.id, future);
+  EXPECT_EQ(store().list_conversations(b, 10, std::nullopt)[0].unread_count, 1);
+  read = store().mark_read_up_to(b, conversation, m3.id, 400);
+  EXPECT_EQ(read.count, 1);
+  EXPECT_EQ(read.newest_id, m3.id);
+  EXPECT_EQ(store().list_conversations(b, 10, std::nullopt)[0].unread_count, 0);
+}
+
 TEST_P(ChatContract, ListsUndeliveredOldestFirstPerRecipient) {
   Message m1 = send(a, b, "1");
   Message m2 = send(c, b, "2");
@@ -871,6 +936,9 @@ TEST_P(ChatContract, AsyncWritesCompleteInQueueOrderWithTheirResults) {
   ASSERT_TRUE(conversations[0].last_message);
   EXPECT_EQ(conversations[0].last_message->id, completed[249]);
   EXPECT_EQ(conversations[0].conversation.updated_ms, 1'700'000'000'000 + 249);
+  // The failed write in the batch counted nothing.
+  EXPECT_EQ(conversations[0].unread_count, 125);
+  EXPECT_EQ(store().list_conversations(b, 10, std::nullopt)[0].unread_count, 125);
 }
 
 TEST_P(ChatContract, ARepeatToSomeoneElseReturnsTheFirstAndLeavesNoConversation) {

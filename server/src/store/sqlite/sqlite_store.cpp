@@ -107,6 +107,39 @@ CREATE TABLE images (
 CREATE INDEX images_owner_idx ON images (owner_id, purpose);
 CREATE INDEX images_unused_idx ON images (created_ms) WHERE used_ms IS NULL;
 )sql",
+    // 4: unread counts and read marks on the conversation instead of the
+    // unread index. That index was a quarter of the committer's CPU per
+    // message (bench/store): one more b-tree insert per message, at ~200
+    // scattered places (one per conversation and recipient), so about one
+    // more page written per message. The conversation row is written by every batch that adds to
+    // it anyway (last message), so counting there adds no page. Per member
+    // (a, b): unread_x counts the messages to x with read_ms NULL, and every
+    // message to x with id <= read_mark_x is read (NULL: no such bound), so
+    // marking read only looks at messages after the mark. The marks are
+    // back-filled to just below each member's oldest unread message (x'', a
+    // blob, sorts above every text: with none unread, no bound).
+    R"sql(
+ALTER TABLE conversations ADD COLUMN unread_a INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE conversations ADD COLUMN unread_b INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE conversations ADD COLUMN read_mark_a TEXT;
+ALTER TABLE conversations ADD COLUMN read_mark_b TEXT;
+UPDATE conversations SET
+  unread_a = (SELECT count(*) FROM messages m WHERE m.conversation_id = conversations.id
+              AND m.to_id = conversations.user_a AND m.read_ms IS NULL),
+  unread_b = (SELECT count(*) FROM messages m WHERE m.conversation_id = conversations.id
+              AND m.to_id = conversations.user_b AND m.read_ms IS NULL),
+  read_mark_a = (SELECT max(m.id) FROM messages m WHERE m.conversation_id = conversations.id
+                 AND m.id < coalesce((SELECT min(u.id) FROM messages u
+                                      WHERE u.conversation_id = conversations.id
+                                      AND u.to_id = conversations.user_a AND u.read_ms IS NULL),
+                                     x'')),
+  read_mark_b = (SELECT max(m.id) FROM messages m WHERE m.conversation_id = conversations.id
+                 AND m.id < coalesce((SELECT min(u.id) FROM messages u
+                                      WHERE u.conversation_id = conversations.id
+                                      AND u.to_id = conversations.user_b AND u.read_ms IS NULL),
+                                     x''));
+DROP INDEX messages_unread_idx;
+)sql",
 };
 constexpr int kLatestVersion = static_cast<int>(std::size(kMigrations));
 
@@ -589,13 +622,59 @@ bool insert_message_row(Connection& conn, const Message& m) {
 }
 
 // The id comparison keeps the newest message last even if messages with
-// explicit (older) ids arrive later.
-void touch_conversation(Connection& conn, const Message& m) {
+// explicit (older) ids arrive later. An unread message at or below a
+// member's read mark (an explicit id, or a mark set past the newest message)
+// clears the mark: the next read then looks at the whole conversation once.
+void touch_conversation(Connection& conn, const std::string& conversation_id,
+                        int64_t updated_ms, const std::string& last_message_id,
+                        const int64_t (&unread)[2], const std::string (&lowest_unread)[2]) {
   Query update(conn,
                "UPDATE conversations SET updated_ms = max(updated_ms, ?2), "
                "last_message_id = CASE WHEN last_message_id IS NULL OR last_message_id < ?3 "
-               "THEN ?3 ELSE last_message_id END WHERE id = ?1");
-  update.bind_text(1, m.conversation_id).bind_int(2, m.created_ms).bind_text(3, m.id).finish();
+               "THEN ?3 ELSE last_message_id END, "
+               "unread_a = unread_a + ?4, unread_b = unread_b + ?5, "
+               "read_mark_a = CASE WHEN read_mark_a >= ?6 THEN NULL ELSE read_mark_a END, "
+               "read_mark_b = CASE WHEN read_mark_b >= ?7 THEN NULL ELSE read_mark_b END "
+               "WHERE id = ?1");
+  update.bind_text(1, conversation_id)
+      .bind_int(2, updated_ms)
+      .bind_text(3, last_message_id)
+      .bind_int(4, unread[0])
+      .bind_int(5, unread[1]);
+  // Unbound (NULL) when there is none: the comparison is then NULL, not true.
+  if (unread[0] > 0) update.bind_text(6, lowest_unread[0]);
+  if (unread[1] > 0) update.bind_text(7, lowest_unread[1]);
+  update.finish();
+}
+
+// A member's side of a conversation row: 0 for user_a, 1 for user_b.
+struct ReadMark {
+  int side = 0;
+  std::optional<std::string> mark;
+};
+
+std::optional<ReadMark> find_read_mark(Connection& conn, const std::string& conversation_id,
+                                       const std::string& member_id) {
+  Query q(conn,
+          "SELECT user_a = ?2, read_mark_a, read_mark_b FROM conversations "
+          "WHERE id = ?1 AND (user_a = ?2 OR user_b = ?2)");
+  q.bind_text(1, conversation_id).bind_text(2, member_id);
+  if (!q.next()) return std::nullopt;
+  const int side = q.integer(0) != 0 ? 0 : 1;
+  return ReadMark{side, q.optional_text(1 + side)};
+}
+
+// Lowers the member's unread count by what was just read and moves the mark
+// up to `up_to`: every message to them at or below it is read now.
+void advance_read_mark(Connection& conn, const std::string& conversation_id, int side,
+                       const std::string& up_to, int newly_read) {
+  Query update(conn, side == 0 ? "UPDATE conversations SET unread_a = unread_a - ?3, "
+                                 "read_mark_a = CASE WHEN read_mark_a IS NULL OR "
+                                 "read_mark_a < ?2 THEN ?2 ELSE read_mark_a END WHERE id = ?1"
+                               : "UPDATE conversations SET unread_b = unread_b - ?3, "
+                                 "read_mark_b = CASE WHEN read_mark_b IS NULL OR "
+                                 "read_mark_b < ?2 THEN ?2 ELSE read_mark_b END WHERE id = ?1");
+  update.bind_text(1, conversation_id).bind_text(2, up_to).bind_int(3, newly_read).finish();
 }
 }  // namespace
 }  // namespace sqlite_detail
@@ -661,8 +740,10 @@ void SqliteStore::release_reader(Connection* reader) {
   reader_returned_.notify_one();
 }
 
-int SqliteStore::migrate() {
-  return with_writer([](Connection& conn) {
+int SqliteStore::migrate() { return migrate_to(sqlite_detail::kLatestVersion); }
+
+int SqliteStore::migrate_to(int target) {
+  return with_writer([target](Connection& conn) {
     conn.exec(
         "CREATE TABLE IF NOT EXISTS schema_migrations ("
         "version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)");
@@ -674,7 +755,7 @@ int SqliteStore::migrate() {
                              " is newer than this build supports (" +
                              std::to_string(sqlite_detail::kLatestVersion) + ")");
     }
-    for (int version = 1; version <= sqlite_detail::kLatestVersion; ++version) {
+    for (int version = 1; version <= std::min(target, sqlite_detail::kLatestVersion); ++version) {
       if (!sqlite_detail::is_applied(conn, version)) sqlite_detail::apply_migration(conn, version);
     }
     return sqlite_detail::read_schema_version(conn);
@@ -1088,10 +1169,19 @@ InsertedMessage SqliteStore::insert_message_now(Connection& conn, const Message&
     if (!first) throw StoreUnavailable("sqlite: a repeated client id without its message");
     return {std::move(*first), true};
   }
-  // The conversation's last message is set once per batch (flush_touches):
-  // a busy conversation gets many messages in one commit.
+  // The conversation's row is updated once per batch (flush_touches): a busy
+  // conversation gets many messages in one commit.
   auto& touch = pending_touches_[stored.conversation_id];
-  if (stored.id > touch.second) touch = {std::max(touch.first, stored.created_ms), stored.id};
+  if (stored.id > touch.last_message_id) {
+    touch.updated_ms = std::max(touch.updated_ms, stored.created_ms);
+    touch.last_message_id = stored.id;
+  }
+  if (!stored.read_ms) {
+    const int side = stored.to < stored.from ? 0 : 1;  // user_a is the lower id
+    if (touch.unread[side]++ == 0 || stored.id < touch.lowest_unread[side]) {
+      touch.lowest_unread[side] = stored.id;
+    }
+  }
   return {std::move(stored), false};
 }
 
@@ -1109,11 +1199,8 @@ std::string SqliteStore::conversation_for(Connection& conn, const std::string& x
 
 void SqliteStore::flush_touches(Connection& conn) {
   for (const auto& [conversation_id, touch] : pending_touches_) {
-    Message last;
-    last.conversation_id = conversation_id;
-    last.created_ms = touch.first;
-    last.id = touch.second;
-    sqlite_detail::touch_conversation(conn, last);
+    sqlite_detail::touch_conversation(conn, conversation_id, touch.updated_ms,
+                                      touch.last_message_id, touch.unread, touch.lowest_unread);
   }
   pending_touches_.clear();
 }
@@ -1192,18 +1279,27 @@ ReadResult SqliteStore::mark_read_up_to(const std::string& reader_id,
   ReadResult result;
   group_commit([&](Connection& conn) {
     result = {};  // a retried write must not count twice
+    auto mark = sqlite_detail::find_read_mark(conn, conversation_id, reader_id);
+    if (!mark) return;  // not a conversation of theirs: nothing is addressed to them
+    // Only after the mark: everything to the reader up to it is read. The
+    // empty string sorts below every id.
     Query query(conn,
                 "UPDATE messages SET read_ms = ?4, delivered_ms = coalesce(delivered_ms, ?4) "
-                "WHERE conversation_id = ?1 AND to_id = ?2 AND id <= ?3 AND read_ms IS NULL "
-                "RETURNING id");
+                "WHERE conversation_id = ?1 AND id > ?5 AND id <= ?3 AND to_id = ?2 "
+                "AND read_ms IS NULL RETURNING id");
     query.bind_text(1, conversation_id)
         .bind_text(2, reader_id)
         .bind_text(3, up_to_message_id)
-        .bind_int(4, now_ms);
+        .bind_int(4, now_ms)
+        .bind_text(5, mark->mark.value_or(std::string()));
     while (query.next()) {
       ++result.count;
       std::string id = query.text(0);
       if (!result.newest_id || *result.newest_id < id) result.newest_id = std::move(id);
+    }
+    if (result.count > 0 || !mark->mark || *mark->mark < up_to_message_id) {
+      sqlite_detail::advance_read_mark(conn, conversation_id, mark->side, up_to_message_id,
+                                       result.count);
     }
   });
   return result;
@@ -1225,11 +1321,10 @@ std::vector<ConversationSummary> SqliteStore::list_conversations(
     const std::string& user_id, int limit, const std::optional<ConversationCursor>& before) {
   if (limit <= 0) return {};
   return with_reader([&](Connection& conn) {
-    // The unread count is an index-only count over the partial unread index.
+    // The unread count is kept on the conversation (see migration 4).
     Query query(conn,
                 "SELECT c.id, c.user_a, c.user_b, c.created_ms, c.updated_ms, c.last_message_id, "
-                "(SELECT count(*) FROM messages u WHERE u.conversation_id = c.id "
-                "AND u.to_id = ?1 AND u.read_ms IS NULL), "
+                "CASE WHEN c.user_a = ?1 THEN c.unread_a ELSE c.unread_b END, "
                 "m.id, m.conversation_id, m.from_id, m.to_id, m.text, m.image_json, m.call_json, "
                 "m.client_id, m.delivered_ms, m.read_ms, m.created_ms "
                 "FROM conversations c LEFT JOIN messages m ON m.id = c.last_message_id "

@@ -108,6 +108,10 @@ class SqliteStore final : public Store {
                             const std::optional<std::string>& before_id,
                             const std::optional<std::string>& after_id) override;
 
+  // Applies the migrations up to `version` only (for tests of later ones:
+  // a database as an older build left it); returns the schema version.
+  int migrate_to(int version);
+
   GroupCommitStats group_commit_stats() const;
   // Writes queued behind the running group commit (for tests).
   std::size_t queued_writes();
@@ -160,9 +164,16 @@ class SqliteStore final : public Store {
   // Conversation ids by user pair (the two ids concatenated, sorted); both
   // maps guarded by writer_mutex_.
   std::unordered_map<std::string, std::string> conversation_ids_;
-  // Per conversation, the newest message the running batch inserted:
-  // (created_ms, id).
-  std::unordered_map<std::string, std::pair<int64_t, std::string>> pending_touches_;
+  // What the running batch's inserts change on one conversation row.
+  struct ConversationTouch {
+    int64_t updated_ms = 0;
+    std::string last_message_id;  // the newest inserted
+    // Per member, [0] user_a and [1] user_b: the unread messages inserted to
+    // them, and the lowest of their ids (for the member's read mark).
+    int64_t unread[2] = {0, 0};
+    std::string lowest_unread[2];
+  };
+  std::unordered_map<std::string, ConversationTouch> pending_touches_;  // by conversation id
 
   std::vector<std::unique_ptr<sqlite_detail::Connection>> readers_;  // fixed after construction
   std::mutex pool_mutex_;
