@@ -373,13 +373,13 @@ void Hub::user_went_offline(const std::string& user_id) {
 // from the store just before the write committed checks here just after, and
 // must still find the new time (it did not, once in a few hundred runs).
 void Hub::forget_stored_last_seen() {
-  static constexpr int64_t kKeepMs = 10000;
+  constexpr int64_t kKeepMs = 10000;
   const int64_t now = now_ms();
   // Cheap to keep a few; swept at most once a second.
   if (last_seen_pending_.size() < 256 || now - last_seen_swept_ms_ < 1000) return;
   last_seen_swept_ms_ = now;
-  std::erase_if(last_seen_pending_, [now](const auto& entry) {
-    return entry.second.stored_at != 0 && now - entry.second.stored_at > kKeepMs;
+  std::erase_if(last_seen_pending_, [now, keep_ms = kKeepMs](const auto& entry) {
+    return entry.second.stored_at != 0 && now - entry.second.stored_at > keep_ms;
   });
 }
 
