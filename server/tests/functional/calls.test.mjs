@@ -237,13 +237,15 @@ test('timeout: an unanswered call ends on both sides after CALL_RING_TIMEOUT_MS 
   try {
     const started = Date.now();
     const { callId } = await emitWithAck(a, 'signal-offer', { to: B.user.id, sdp: SDP_OFFER });
+    // Listening first: the record can arrive in the same read as call-end.
+    const recorded = waitFor(b1, 'message-received', RING_MS + 5000, { filter: (p) => p.message.call });
     const ends = await Promise.all([waitFor(a, 'call-end', 5000), waitFor(b1, 'call-end', 5000), waitFor(b2, 'call-end', 5000)]);
     const waited = Date.now() - started;
     assert.ok(waited >= RING_MS - 100 && waited < RING_MS + 2000, `ended after ${waited} ms`);
     assert.deepEqual(ends[0], { from: B.user.id, callId, reason: 'timeout' });
     assert.deepEqual(ends[1], { from: A.user.id, callId, reason: 'timeout' });
     assert.deepEqual(ends[2], ends[1]);
-    const record = await waitFor(b1, 'message-received', 5000, { filter: (p) => p.message.call });
+    const record = await recorded;
     assert.equal(record.message.call.outcome, 'missed');
   } finally {
     closeAll(a, b1, b2);
@@ -296,10 +298,13 @@ test('a dropped socket ends the call: disconnected to the peer, answered or fail
   b = await B.connect();
   ({ callId } = await emitWithAck(a, 'signal-offer', { to: B.user.id, sdp: SDP_OFFER }));
   ended = waitFor(b, 'call-end');
+  // Listening before the drop: the record can arrive in the same read as call-end.
+  const failed = waitFor(b, 'message-received', 5000, {
+    filter: (p) => p.message.call && p.message.call.id === callId,
+  });
   a.close();
   assert.deepEqual(await ended, { from: A.user.id, callId, reason: 'disconnected' });
-  const got = await waitFor(b, 'message-received', 5000, { filter: (p) => p.message.call && p.message.call.id === callId });
-  assert.equal(got.message.call.outcome, 'failed');
+  assert.equal((await failed).message.call.outcome, 'failed');
   // Both are free again.
   a = await A.connect();
   const again = await emitWithAck(a, 'signal-offer', { to: B.user.id, sdp: SDP_OFFER });
