@@ -261,15 +261,15 @@ class Workload {
                     static_cast<unsigned long long>(seq_));
     m.client_id = format("18f2a9c3-%zu-%llu", from, static_cast<unsigned long long>(seq_));
     ++seq_;
-    store_.insert_message_async(std::move(m), [this, &pending](
-                                                  samwaad::store::InsertedMessage inserted,
-                                                  std::exception_ptr error) {
-      if (!error) {
-        std::lock_guard lock(sent_mutex_);
-        sent_.push_back({std::move(inserted.message.id), std::move(inserted.message.to)});
-      }
-      pending.done();
-    });
+    store_.insert_message_async(
+        std::move(m),
+        [this, &pending](samwaad::store::InsertedMessage inserted, std::exception_ptr error) {
+          if (!error) {
+            std::lock_guard lock(sent_mutex_);
+            sent_.push_back({std::move(inserted.message.id), std::move(inserted.message.to)});
+          }
+          pending.done();
+        });
   }
 
   SqliteStore& store_;
@@ -287,11 +287,16 @@ Options parse(int argc, char** argv) {
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     const char* value = argv[i + 1];
-    if (flag == "--pairs") options.pairs = std::atoi(value);
-    else if (flag == "--batch") options.batch = std::atoi(value);
-    else if (flag == "--rounds") options.rounds = std::atoi(value);
-    else if (flag == "--prefill-rounds") options.prefill_rounds = std::atoi(value);
-    else if (flag == "--dir") options.dir = value;
+    if (flag == "--pairs")
+      options.pairs = std::atoi(value);
+    else if (flag == "--batch")
+      options.batch = std::atoi(value);
+    else if (flag == "--rounds")
+      options.rounds = std::atoi(value);
+    else if (flag == "--prefill-rounds")
+      options.prefill_rounds = std::atoi(value);
+    else if (flag == "--dir")
+      options.dir = value;
     else {
       std::fprintf(stderr, "unknown flag %s\n", flag.c_str());
       std::exit(2);

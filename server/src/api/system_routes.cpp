@@ -6,8 +6,9 @@
 namespace samwaad::api {
 
 void add_system_routes(http::Router& router, ApiDeps deps) {
-  router.add("GET", "/healthz",
-             [](http::Request&) { return http::Response::json(200, {{"status", "ok"}}); });
+  router.add("GET", "/healthz", [](http::Request&) {
+    return http::Response::json(200, {{"status", "ok"}});
+  });
 
   router.add("GET", "/readyz", [deps](http::Request&) {
     bool db = false;

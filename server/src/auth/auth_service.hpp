@@ -32,19 +32,19 @@ struct AuthResult {
 
 // Limits, per client address and per email. Documented in docs/api.md.
 struct AuthRateRules {
-  RateRule signup_per_ip{10, 10.0 / 3600};  // 10 an hour
-  RateRule login_per_ip{30, 30.0 / 300};    // 30 per 5 minutes
+  RateRule signup_per_ip{10, 10.0 / 3600};            // 10 an hour
+  RateRule login_per_ip{30, 30.0 / 300};              // 30 per 5 minutes
   RateRule login_failures_per_email{10, 10.0 / 900};  // 10 failures per 15 minutes
 };
 
 class AuthService {
  public:
   AuthService(store::Store& store, RateLimiter& limiter, AuthSettings settings,
-               AuthRateRules rules = {});
+              AuthRateRules rules = {});
 
   // Validates the fields (throws ApiError validation/conflict/rate_limited).
-  AuthResult signup(const std::string& name, const std::string& email,
-                    const std::string& password, const std::string& client_address);
+  AuthResult signup(const std::string& name, const std::string& email, const std::string& password,
+                    const std::string& client_address);
   // The same 401 for an unknown email and a wrong password.
   AuthResult login(const std::string& email, const std::string& password,
                    const std::string& client_address);

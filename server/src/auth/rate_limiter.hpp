@@ -12,8 +12,8 @@
 namespace samwaad::auth {
 
 struct RateRule {
-  double burst = 0;          // bucket capacity
-  double per_second = 0;     // refill rate
+  double burst = 0;       // bucket capacity
+  double per_second = 0;  // refill rate
 };
 
 class RateLimiter {

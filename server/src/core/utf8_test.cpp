@@ -7,16 +7,16 @@ namespace samwaad {
 TEST(Utf8, CountsCodePoints) {
   EXPECT_EQ(utf8_length(""), 0u);
   EXPECT_EQ(utf8_length("abc"), 3u);
-  EXPECT_EQ(utf8_length("h\xC3\xA9llo"), 5u);            // é
+  EXPECT_EQ(utf8_length("h\xC3\xA9llo"), 5u);              // é
   EXPECT_EQ(utf8_length("\xE0\xA4\xB8\xE0\xA4\xAE"), 2u);  // Devanagari
   EXPECT_EQ(utf8_length("\xF0\x9F\x98\x80"), 1u);          // emoji
 }
 
 TEST(Utf8, RejectsInvalidSequences) {
-  EXPECT_FALSE(utf8_length("\xC3"));               // truncated
-  EXPECT_FALSE(utf8_length("\xC0\xAF"));           // overlong '/'
-  EXPECT_FALSE(utf8_length("\xED\xA0\x80"));       // surrogate
-  EXPECT_FALSE(utf8_length("\xF4\x90\x80\x80"));   // above U+10FFFF
+  EXPECT_FALSE(utf8_length("\xC3"));              // truncated
+  EXPECT_FALSE(utf8_length("\xC0\xAF"));          // overlong '/'
+  EXPECT_FALSE(utf8_length("\xED\xA0\x80"));      // surrogate
+  EXPECT_FALSE(utf8_length("\xF4\x90\x80\x80"));  // above U+10FFFF
   EXPECT_FALSE(utf8_length("\xFF"));
   EXPECT_FALSE(utf8_length("a\x80z"));
 }

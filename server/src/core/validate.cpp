@@ -40,8 +40,8 @@ bool is_valid_email(std::string_view email) {
   auto local = email.substr(0, at);
   auto domain = email.substr(at + 1);
   if (local.size() > 64 || domain.size() < 3) return false;
-  if (domain.find('.') == std::string_view::npos || domain.front() == '.' ||
-      domain.back() == '.' || domain.find("..") != std::string_view::npos) {
+  if (domain.find('.') == std::string_view::npos || domain.front() == '.' || domain.back() == '.' ||
+      domain.find("..") != std::string_view::npos) {
     return false;
   }
   auto ok_char = [](unsigned char c) {
@@ -70,7 +70,8 @@ std::string validate_name(std::string_view raw, const std::string& field) {
   auto len = utf8_length(name);
   if (!len) throw field_error(field, "must be valid UTF-8");
   if (*len < 2 || *len > 64) throw field_error(field, "must be 2-64 characters");
-  if (has_control_chars(name, false)) throw field_error(field, "must not contain control characters");
+  if (has_control_chars(name, false))
+    throw field_error(field, "must not contain control characters");
   return name;
 }
 
@@ -100,8 +101,8 @@ int parse_limit(const std::optional<std::string>& raw, int min, int max, int fal
   const char* e = b + raw->size();
   auto [ptr, ec] = std::from_chars(b, e, value);
   if (raw->empty() || ec != std::errc() || ptr != e || value < min || value > max) {
-    throw field_error(field, "must be an integer from " + std::to_string(min) + " to " +
-                                 std::to_string(max));
+    throw field_error(
+        field, "must be an integer from " + std::to_string(min) + " to " + std::to_string(max));
   }
   return value;
 }

@@ -37,8 +37,8 @@ TEST(Validate, StringFieldTypes) {
 
 TEST(Validate, Emails) {
   EXPECT_EQ(normalize_email("  Asha@Example.COM "), "asha@example.com");
-  for (const char* bad : {"", "a", "a@b", "@b.com", "a@@b.com", "a b@c.com", "a@b..com",
-                          "a@.b.com", "a@b.com.", "a@b_c.com"}) {
+  for (const char* bad : {"", "a", "a@b", "@b.com", "a@@b.com", "a b@c.com", "a@b..com", "a@.b.com",
+                          "a@b.com.", "a@b_c.com"}) {
     EXPECT_EQ(field_of([&] { normalize_email(bad); }), "email") << bad;
   }
 }
@@ -73,8 +73,9 @@ TEST(Validate, LimitsAndIds) {
 
 TEST(Errors, ShapeAndStatus) {
   ApiError e(ErrorCode::validation, "bad", {{"email", "must be a valid email"}});
-  EXPECT_EQ(e.to_body().dump(),
-            R"({"error":{"code":"validation","fields":{"email":"must be a valid email"},"message":"bad"}})");
+  EXPECT_EQ(
+      e.to_body().dump(),
+      R"({"error":{"code":"validation","fields":{"email":"must be a valid email"},"message":"bad"}})");
   EXPECT_EQ(http_status(ErrorCode::rate_limited), 429);
   EXPECT_EQ(http_status(ErrorCode::unsupported_media_type), 415);
   EXPECT_FALSE(ApiError(ErrorCode::not_found, "x").to_json().contains("fields"));

@@ -7,9 +7,11 @@ namespace samwaad::http {
 TEST(Router, MatchesLiteralsAndCaptures) {
   Router router;
   router.add("GET", "/api/v1/users/me", [](Request&) { return Response::json(200, "me"); });
-  router.add("GET", "/api/v1/users/:id", [](Request&) { return Response::json(200, "id"); },
-             Pool::general);
-  router.add("POST", "/api/v1/auth/login", [](Request&) { return Response{}; }, Pool::hashing);
+  router.add(
+      "GET", "/api/v1/users/:id", [](Request&) { return Response::json(200, "id"); },
+      Pool::general);
+  router.add(
+      "POST", "/api/v1/auth/login", [](Request&) { return Response{}; }, Pool::hashing);
 
   auto me = router.match("GET", "/api/v1/users/me");
   ASSERT_TRUE(me.route);

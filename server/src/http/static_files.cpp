@@ -51,8 +51,7 @@ Response StaticFiles::file_response(const std::filesystem::path& file, bool immu
   Response r;
   r.body = buffer.str();
   r.set_header("content-type", content_type_for(file));
-  r.set_header("cache-control",
-               immutable ? "public, max-age=31536000, immutable" : "no-cache");
+  r.set_header("cache-control", immutable ? "public, max-age=31536000, immutable" : "no-cache");
   if (file.extension() == ".html") {
     r.set_header("content-security-policy", kAppContentSecurityPolicy);
   }

@@ -64,8 +64,7 @@ std::string Metrics::render() const {
     }
     out << "samwaad_http_request_duration_seconds_bucket{route=\"" << label << "\",le=\"+Inf\"} "
         << h.count << "\n";
-    out << "samwaad_http_request_duration_seconds_sum{route=\"" << label << "\"} " << h.sum
-        << "\n";
+    out << "samwaad_http_request_duration_seconds_sum{route=\"" << label << "\"} " << h.sum << "\n";
     out << "samwaad_http_request_duration_seconds_count{route=\"" << label << "\"} " << h.count
         << "\n";
   }

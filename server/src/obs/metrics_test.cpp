@@ -10,12 +10,18 @@ TEST(Metrics, RendersCountersAndHistogramBuckets) {
   m.record_request("GET", "/api/v1/users/:id", 404, 0.2);
   m.connection_opened();
   auto text = m.render();
-  EXPECT_NE(text.find(R"(samwaad_http_requests_total{method="GET",route="/api/v1/users/:id",status="200"} 1)"),
-            std::string::npos);
-  EXPECT_NE(text.find(R"(samwaad_http_request_duration_seconds_bucket{route="/api/v1/users/:id",le="0.005"} 1)"),
-            std::string::npos);
-  EXPECT_NE(text.find(R"(samwaad_http_request_duration_seconds_bucket{route="/api/v1/users/:id",le="+Inf"} 2)"),
-            std::string::npos);
+  EXPECT_NE(
+      text.find(
+          R"(samwaad_http_requests_total{method="GET",route="/api/v1/users/:id",status="200"} 1)"),
+      std::string::npos);
+  EXPECT_NE(
+      text.find(
+          R"(samwaad_http_request_duration_seconds_bucket{route="/api/v1/users/:id",le="0.005"} 1)"),
+      std::string::npos);
+  EXPECT_NE(
+      text.find(
+          R"(samwaad_http_request_duration_seconds_bucket{route="/api/v1/users/:id",le="+Inf"} 2)"),
+      std::string::npos);
   EXPECT_NE(text.find("samwaad_http_open_connections 1"), std::string::npos);
 }
 

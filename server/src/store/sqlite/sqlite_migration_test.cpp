@@ -31,17 +31,18 @@ void exec(const std::string& path, const std::string& sql) {
 
 std::string user_row(const std::string& id, const std::string& name) {
   return "INSERT INTO users (id, name, name_lower, email, password_hash, created_ms, updated_ms) "
-         "VALUES ('" + id + "', '" + name + "', '" + name + "', '" + name +
-         "@example.com', 'x', 1, 1);";
+         "VALUES ('" +
+         id + "', '" + name + "', '" + name + "', '" + name + "@example.com', 'x', 1, 1);";
 }
 
 // The row as migration 2 stores it; a NULL time is written as NULL.
 std::string message_row(const Message& m) {
   auto ms = [](std::optional<int64_t> v) { return v ? std::to_string(*v) : std::string("NULL"); };
   return "INSERT INTO messages (id, conversation_id, from_id, to_id, text, client_id, "
-         "delivered_ms, read_ms, created_ms) VALUES ('" + m.id + "', '" + m.conversation_id +
-         "', '" + m.from + "', '" + m.to + "', '" + *m.text + "', '" + *m.client_id + "', " +
-         ms(m.delivered_ms) + ", " + ms(m.read_ms) + ", " + std::to_string(m.created_ms) + ");";
+         "delivered_ms, read_ms, created_ms) VALUES ('" +
+         m.id + "', '" + m.conversation_id + "', '" + m.from + "', '" + m.to + "', '" + *m.text +
+         "', '" + *m.client_id + "', " + ms(m.delivered_ms) + ", " + ms(m.read_ms) + ", " +
+         std::to_string(m.created_ms) + ");";
 }
 
 class SqliteMigration : public ::testing::Test {
@@ -83,10 +84,11 @@ class SqliteMigration : public ::testing::Test {
     add(5, ab, b, a, 10, std::nullopt);
     add(6, ac, a, c, 10, 40);
     std::string sql = user_row(a, "asha") + user_row(b, "bilal") + user_row(c, "chen");
-    sql += "INSERT INTO conversations (id, user_a, user_b, created_ms, updated_ms, "
-           "last_message_id) VALUES ('" + ab + "', '" + a + "', '" + b + "', 1, 1005, '" +
-           messages[4].id + "'), ('" + ac + "', '" + a + "', '" + c + "', 1, 1006, '" +
-           messages[5].id + "');";
+    sql +=
+        "INSERT INTO conversations (id, user_a, user_b, created_ms, updated_ms, "
+        "last_message_id) VALUES ('" +
+        ab + "', '" + a + "', '" + b + "', 1, 1005, '" + messages[4].id + "'), ('" + ac + "', '" +
+        a + "', '" + c + "', 1, 1006, '" + messages[5].id + "');";
     for (const Message& m : messages) sql += message_row(m);
     exec(path, sql);
   }

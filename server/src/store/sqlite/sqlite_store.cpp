@@ -625,9 +625,9 @@ bool insert_message_row(Connection& conn, const Message& m) {
 // explicit (older) ids arrive later. An unread message at or below a
 // member's read mark (an explicit id, or a mark set past the newest message)
 // clears the mark: the next read then looks at the whole conversation once.
-void touch_conversation(Connection& conn, const std::string& conversation_id,
-                        int64_t updated_ms, const std::string& last_message_id,
-                        const int64_t (&unread)[2], const std::string (&lowest_unread)[2]) {
+void touch_conversation(Connection& conn, const std::string& conversation_id, int64_t updated_ms,
+                        const std::string& last_message_id, const int64_t (&unread)[2],
+                        const std::string (&lowest_unread)[2]) {
   Query update(conn,
                "UPDATE conversations SET updated_ms = max(updated_ms, ?2), "
                "last_message_id = CASE WHEN last_message_id IS NULL OR last_message_id < ?3 "
