@@ -63,18 +63,24 @@ void WebSocketChannel::pause_reading(bool paused) {
 
 void WebSocketChannel::wait_readable() {
   if (read_waiting_ || dropped_) return;
-  read_waiting_ = true;
-  socket_.async_wait(asio::ip::tcp::socket::wait_read,
-                     [self = shared_from_this()](const error_code& ec) {
-                       self->read_waiting_ = false;
-                       if (self->dropped_) return;
-                       if (ec) {
-                         self->end(false);
-                         self->drop();
-                         return;
-                       }
-                       self->read_available();
-                     });
+  when_ready(asio::socket_base::wait_read, &WebSocketChannel::read_waiting_,
+             &WebSocketChannel::read_available);
+}
+
+void WebSocketChannel::when_ready(asio::socket_base::wait_type type,
+                                  bool WebSocketChannel::*waiting,
+                                  void (WebSocketChannel::*then)()) {
+  this->*waiting = true;
+  socket_.async_wait(type, [self = shared_from_this(), waiting, then](const error_code& ec) {
+    self.get()->*waiting = false;
+    if (self->dropped_) return;
+    if (ec) {
+      self->end(false);
+      self->drop();
+      return;
+    }
+    (self.get()->*then)();
+  });
 }
 
 void WebSocketChannel::read_available() {
@@ -185,18 +191,8 @@ void WebSocketChannel::flush() {
 }
 
 void WebSocketChannel::wait_writable() {
-  write_waiting_ = true;
-  socket_.async_wait(asio::ip::tcp::socket::wait_write,
-                     [self = shared_from_this()](const error_code& ec) {
-                       self->write_waiting_ = false;
-                       if (self->dropped_) return;
-                       if (ec) {
-                         self->end(false);
-                         self->drop();
-                         return;
-                       }
-                       self->flush();
-                     });
+  when_ready(asio::socket_base::wait_write, &WebSocketChannel::write_waiting_,
+             &WebSocketChannel::flush);
 }
 
 void WebSocketChannel::close(ws::CloseCode code) {

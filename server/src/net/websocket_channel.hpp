@@ -69,6 +69,10 @@ class WebSocketChannel final : public std::enable_shared_from_this<WebSocketChan
   // Handles the buffered input; false once the connection is closing or gone.
   bool process_input();
   void wait_writable();
+  // Sets *waiting until the socket is ready for `type`, then calls `then`; a failed
+  // wait ends the connection.
+  void when_ready(boost::asio::socket_base::wait_type type, bool WebSocketChannel::*waiting,
+                  void (WebSocketChannel::*then)());
   // The connection ended without close(): tell the listener, once.
   void end(bool by_client);
   std::shared_ptr<Listener> listener() const { return listener_.lock(); }

@@ -152,6 +152,15 @@ async function rawUpgrade(headers = {}) {
 
 const textOf = (f) => f.payload.toString();
 
+// rawUpgrade(), then the Socket.IO CONNECT as A, answered.
+async function rawConnected() {
+  const conn = await rawUpgrade();
+  await conn.readFrame(); // open
+  conn.socket.write(frame(1, `40${JSON.stringify({ token: A.token })}`));
+  assert.ok(textOf(await conn.readFrame()).startsWith('40{"sid"'));
+  return conn;
+}
+
 test('the opening handshake answers 101 with the accept key of RFC 6455', async () => {
   const conn = await rawUpgrade();
   try {
@@ -181,11 +190,8 @@ test('a wrong WebSocket version gets 426 naming version 13; a bad key gets 400',
 });
 
 test('frames pipelined in one write and frames split at every byte are all read', async () => {
-  const conn = await rawUpgrade();
+  const conn = await rawConnected();
   try {
-    await conn.readFrame(); // open
-    conn.socket.write(frame(1, `40${JSON.stringify({ token: A.token })}`));
-    assert.ok(textOf(await conn.readFrame()).startsWith('40{"sid"'));
     // Three acked events in a single TCP write.
     conn.socket.write(
       Buffer.concat([1, 2, 3].map((id) => frame(1, `42${id}["presence-subscribe",{"userIds":[]}]`))),
@@ -209,11 +215,8 @@ test('frames pipelined in one write and frames split at every byte are all read'
 });
 
 test('a fragmented message with a ping between its fragments is joined; the ping gets its pong', async () => {
-  const conn = await rawUpgrade();
+  const conn = await rawConnected();
   try {
-    await conn.readFrame(); // open
-    conn.socket.write(frame(1, `40${JSON.stringify({ token: A.token })}`));
-    assert.ok(textOf(await conn.readFrame()).startsWith('40{'));
     conn.socket.write(
       Buffer.concat([
         frame(1, '427["presence-', { fin: false }),
