@@ -94,11 +94,11 @@ class EngineSession final : public realtime::EngineConnection,
   const std::optional<std::string>& handshake_token() const override { return token_; }
   bool is_open() const override { return open_; }
   // False once a WebSocket is probing for, or carrying, this session.
-  bool can_upgrade() const { return !websocket_active_ && !upgrade_claimed_; }
+  bool can_upgrade() const { return !ws_ && !probe_; }
 
   bool send(eio::Packet packet) override {
     if (!open_) return false;
-    if (websocket_active_) {
+    if (ws_) {
       queue_frame(packet);
       if (ws_->pending_bytes() > server_.options.queue_limit_bytes) {
         spdlog::warn(R"({{"msg":"realtime queue over its bound, closing","sid":"{}","bytes":{}}})",
@@ -198,8 +198,7 @@ class EngineSession final : public realtime::EngineConnection,
     // rest (e.g. the Socket.IO DISCONNECT); then it is gone.
     // The heartbeat is over: its timer now counts the linger (its pending wait ends at once,
     // and the heartbeat handler sees the session closed).
-    heartbeat_.expires_after(websocket_active_ ? std::chrono::seconds(5)
-                                               : server_.options.ping_timeout);
+    heartbeat_.expires_after(ws_ ? std::chrono::seconds(5) : server_.options.ping_timeout);
     heartbeat_.async_wait(
         [self = shared_from_this()](const beast::error_code&) { self->forget(); });
   }
@@ -210,7 +209,7 @@ class EngineSession final : public realtime::EngineConnection,
   }
 
   awaitable<http::Response> poll([[maybe_unused]] std::shared_ptr<EngineSession> self) {
-    if (websocket_active_) co_return engine_error(3, "Bad request");
+    if (ws_) co_return engine_error(3, "Bad request");
     if (poll_in_flight_) {
       finish("transport error");
       co_return engine_error(3, "Bad request");
@@ -237,7 +236,7 @@ class EngineSession final : public realtime::EngineConnection,
   }
 
   http::Response post(const std::string& body) {
-    if (websocket_active_) return engine_error(3, "Bad request");
+    if (ws_) return engine_error(3, "Bad request");
     auto packets = eio::decode_polling_payload(body, server_.options.max_payload);
     if (!packets) {
       bool too_large = packets.error().kind == realtime::protocol::ErrorKind::too_large;
@@ -258,7 +257,6 @@ class EngineSession final : public realtime::EngineConnection,
   // cannot take one now.
   bool begin_probe(std::shared_ptr<WebSocketChannel> channel) {
     if (!can_upgrade() || !open_) return false;
-    upgrade_claimed_ = true;  // see can_upgrade()
     probe_ = std::move(channel);
     probe_pinged_ = false;
     probe_->listen(weak_from_this());
@@ -310,7 +308,6 @@ class EngineSession final : public realtime::EngineConnection,
     probe_->drop();
     probe_.reset();
     upgrading_ = false;
-    upgrade_claimed_ = false;
   }
 
  public:
@@ -318,9 +315,7 @@ class EngineSession final : public realtime::EngineConnection,
   // suspended per socket: the channel's readiness waits and the heartbeat timer hold the
   // session, so an idle socket costs its channel and one pending wait.
   void activate_websocket(std::shared_ptr<WebSocketChannel> channel) {
-    upgrade_claimed_ = true;
     ws_ = std::move(channel);
-    websocket_active_ = true;
     upgrading_ = false;
     ws_->listen(weak_from_this());
     // What was queued for polling goes first, in order.
@@ -377,14 +372,12 @@ class EngineSession final : public realtime::EngineConnection,
   std::string remote_;
   std::optional<std::string> token_;
   bool open_ = true;
-  bool websocket_active_ = false;
   bool upgrading_ = false;
   bool poll_in_flight_ = false;
   bool pong_received_ = false;
   bool awaiting_pong_ = false;
   Timer::time_point ping_deadline_{};
   bool closed_by_client_ = false;  // a close packet or WebSocket close from the client
-  bool upgrade_claimed_ = false;   // a WebSocket is probing or carries the session
   bool ping_sent_ = false;         // the heartbeat waits for a pong (else: for the next ping)
   bool flush_posted_ = false;      // a WebSocket flush is queued on the I/O thread
   bool probe_pinged_ = false;      // the probing socket got "2probe" and answered

@@ -60,7 +60,6 @@ class WebSocketChannel final : public std::enable_shared_from_this<WebSocketChan
   void close(realtime::protocol::websocket::CloseCode code);
   // Closes the socket now, discarding anything unsent.
   void drop();
-  bool is_open() const { return !dropped_; }
 
  private:
   void start_reading();

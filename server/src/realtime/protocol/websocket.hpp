@@ -34,7 +34,6 @@ enum class Opcode : uint8_t {
 // Close codes the server sends.
 enum class CloseCode : uint16_t {
   normal = 1000,
-  going_away = 1001,
   protocol_error = 1002,
   invalid_payload = 1007,  // text that is not UTF-8, a bad close reason
   too_big = 1009,
