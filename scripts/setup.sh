@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 DEBIAN_PACKAGES=(
   build-essential cmake pkg-config ccache git ca-certificates
-  libboost1.81-dev libsqlite3-dev libssl-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
+  libboost1.81-dev libsqlite3-dev zlib1g-dev libssl-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
   libcrypt-dev libgtest-dev libvips-dev libjemalloc-dev
   coturn  # turnserver + turnutils: the TURN tests run a real coturn on loopback
   chromium iproute2  # the web client's end-to-end tests: headless Chromium in a loopback-only network namespace

@@ -715,7 +715,8 @@ void Hub::write_finished(Client& client) {
 
 // Blocking jobs run alone, one at a time; store writes start as soon as no
 // blocking job is ahead of them, without waiting for each other: the store
-// commits and completes them in the order they were queued.
+// completes a client's messages in the order they were queued, and its
+// receipts too (store.hpp).
 void Hub::pump(Client& client) {
   while (!client.jobs.empty() && !client.blocking_running) {
     Client::Job& next = client.jobs.front();

@@ -214,9 +214,11 @@ class Store {
   // insert_message without blocking the caller, for the realtime server's
   // network thread: `done` runs on a thread of the store's once the write is
   // durable, with the result, or with what insert_message would have thrown
-  // (the result is then empty). Writes queued from one thread commit, and
-  // complete, in the order they were queued. `done` must be quick, must not
-  // throw, and must not call into the store.
+  // (the result is then empty). Inserts queued from one thread are stored,
+  // and complete, in the order they were queued; so are receipts
+  // (mark_delivered_async) among themselves, and a receipt is stored after
+  // every insert that completed before it was queued. `done` must be quick,
+  // must not throw, and must not call into the store.
   using InsertDone = std::function<void(InsertedMessage, std::exception_ptr)>;
   virtual void insert_message_async(Message message, InsertDone done) = 0;
 

@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "core/ids.hpp"
+#include "store/sqlite/message_journal.hpp"
 #include "core/time.hpp"
 
 namespace samwaad::store {
@@ -601,12 +602,18 @@ std::string hex_increment(std::string hex) {
 // False, with nothing written, if the sender's client_id is already stored:
 // the unique index finds that out during the insert, which spares every
 // (non-repeated) message a look-up of its own.
-bool insert_message_row(Connection& conn, const Message& m) {
-  Query insert(conn,
-               "INSERT INTO messages (id, conversation_id, from_id, to_id, text, image_json, "
-               "call_json, client_id, delivered_ms, read_ms, created_ms) "
-               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
-               "ON CONFLICT (from_id, client_id) DO NOTHING");
+// With `any_conflict` (applying a journaled message, maybe again after a
+// crash) a row with the same id counts as already stored too.
+bool insert_message_row(Connection& conn, const Message& m, bool any_conflict = false) {
+  Query insert(conn, any_conflict
+                         ? "INSERT INTO messages (id, conversation_id, from_id, to_id, text, "
+                           "image_json, call_json, client_id, delivered_ms, read_ms, created_ms) "
+                           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
+                           "ON CONFLICT DO NOTHING"
+                         : "INSERT INTO messages (id, conversation_id, from_id, to_id, text, "
+                           "image_json, call_json, client_id, delivered_ms, read_ms, created_ms) "
+                           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
+                           "ON CONFLICT (from_id, client_id) DO NOTHING");
   insert.bind_text(1, m.id)
       .bind_text(2, m.conversation_id)
       .bind_text(3, m.from)
@@ -683,7 +690,7 @@ using sqlite_detail::Connection;
 using sqlite_detail::Query;
 
 SqliteStore::SqliteStore(const std::string& path, SqliteOptions options)
-    : on_group_commit_(std::move(options.on_group_commit)) {
+    : apply_delay_(options.apply_delay), on_group_commit_(std::move(options.on_group_commit)) {
   if (sqlite3_threadsafe() == 0) {
     throw StoreUnavailable("sqlite: the library was built without thread support");
   }
@@ -694,21 +701,67 @@ SqliteStore::SqliteStore(const std::string& path, SqliteOptions options)
     readers_.push_back(std::make_unique<Connection>(path, Connection::Role::reader));
     idle_readers_.push_back(readers_.back().get());
   }
+  if (options.message_journal && !private_to_connection) {
+    try {
+      journal_ = std::make_unique<sqlite_detail::MessageJournal>(path + "-messages");
+    } catch (const sqlite_detail::MessageJournal::JournalBusy&) {
+      // Another process (a second server on the same file) journals; this
+      // one commits its messages directly, which SQLite's locking orders.
+      journal_.reset();
+    } catch (const std::exception& e) {
+      throw StoreUnavailable(std::string("sqlite: ") + e.what());
+    }
+  }
+  if (journal_) {
+    try {
+      for (auto& record : journal_->recover()) {
+        Message message = sqlite_detail::decode_message(record.payload);
+        if (message.id > last_journaled_id_) last_journaled_id_ = message.id;
+        if (message.client_id) {
+          pending_by_client_.emplace(message.from + '\n' + *message.client_id, message);
+        }
+        recovered_.emplace_back(record.seq, std::move(message));
+      }
+    } catch (const std::exception& e) {
+      // A record that passed its checksum but cannot be read is not one to
+      // skip: it was acknowledged to someone.
+      throw StoreUnavailable(std::string("sqlite: ") + e.what());
+    }
+    journal_reader_ = std::make_unique<Connection>(path, Connection::Role::reader);
+  }
   committer_ = std::thread([this] { commit_loop(); });
+  if (journal_) journal_thread_ = std::thread([this] { journal_loop(); });
 }
 
 // Out of line because Connection is incomplete in the header.
 SqliteStore::~SqliteStore() {
+  if (journal_thread_.joinable()) {
+    {
+      std::lock_guard lock(journal_mutex_);
+      journal_stopping_ = true;
+    }
+    journal_ready_.notify_one();
+    journal_thread_.join();  // journals what is still queued first
+  }
   {
     std::lock_guard lock(queue_mutex_);
     stopping_ = true;
   }
   queue_ready_.notify_one();
   committer_.join();  // commits what is still queued first
+  if (journal_ && recovered_.empty() && applied_seq_.load() >= acknowledged_seq_.load()) {
+    try {
+      journal_->reset();
+    } catch (const std::exception&) {
+      // Deliberately ignored: a journal that could not be emptied is replayed
+      // at the next start, and replaying an applied message changes nothing.
+    }
+  }
 }
 
 template <typename F>
 auto SqliteStore::with_writer(F&& f) {
+  wait_applied();
   std::lock_guard lock(writer_mutex_);
   return f(*writer_);
 }
@@ -716,6 +769,7 @@ auto SqliteStore::with_writer(F&& f) {
 template <typename F>
 auto SqliteStore::with_reader(F&& f) {
   if (readers_.empty()) return with_writer(std::forward<F>(f));
+  wait_applied();
   struct Lease {
     SqliteStore* store;
     Connection* conn;
@@ -740,7 +794,11 @@ void SqliteStore::release_reader(Connection* reader) {
   reader_returned_.notify_one();
 }
 
-int SqliteStore::migrate() { return migrate_to(sqlite_detail::kLatestVersion); }
+int SqliteStore::migrate() {
+  const int version = migrate_to(sqlite_detail::kLatestVersion);
+  apply_recovered();
+  return version;
+}
 
 int SqliteStore::migrate_to(int target) {
   return with_writer([target](Connection& conn) {
@@ -989,16 +1047,26 @@ int SqliteStore::purge_expired_sessions(int64_t now_ms) {
 
 // --- Group commit.
 
+// Above this many queued writes the committer stops waiting for more.
+constexpr std::size_t kApplyBatch = 8192;
+
 void SqliteStore::enqueue_write(std::shared_ptr<PendingWrite> write) {
-  bool was_empty = false;
+  bool wake = false;
   {
     std::lock_guard lock(queue_mutex_);
-    was_empty = queue_.empty();
+    // The committer takes the whole queue at once: only the first write
+    // queued since then needs to wake it, unless it is waiting for company
+    // and this write should not wait.
+    wake = queue_.empty() || !write->lazy || queue_.size() + 1 == kApplyBatch;
+    if (queue_.empty()) first_queued_at_ = std::chrono::steady_clock::now();
+    if (!write->lazy) ++urgent_queued_;
+    if (write->journal_seq != 0) {
+      unapplied_.insert(write->journal_seq);
+      highest_queued_seq_ = std::max(highest_queued_seq_, write->journal_seq);
+    }
     queue_.push_back(std::move(write));
   }
-  // The committer takes the whole queue at once: only the first write queued
-  // since then needs to wake it.
-  if (was_empty) queue_ready_.notify_one();
+  if (wake) queue_ready_.notify_one();
 }
 
 void SqliteStore::group_commit(std::function<void(Connection&)> write) {
@@ -1010,10 +1078,11 @@ void SqliteStore::group_commit(std::function<void(Connection&)> write) {
 }
 
 void SqliteStore::group_commit_async(std::function<void(Connection&)> write,
-                                     std::function<void(std::exception_ptr)> done) {
+                                     std::function<void(std::exception_ptr)> done, bool lazy) {
   auto mine = std::make_shared<PendingWrite>();
   mine->run = std::move(write);
   mine->done = std::move(done);
+  mine->lazy = lazy;
   enqueue_write(std::move(mine));
 }
 
@@ -1027,10 +1096,20 @@ void SqliteStore::commit_loop() {
   for (;;) {
     queue_ready_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
     if (queue_.empty()) return;  // stopping, nothing left
+    // Only lazy writes so far: gather more of them, so that each hot index
+    // page is written once for many (docs/benchmarks.md), until the delay is
+    // up or someone needs them.
+    const auto needed = [this] {
+      return stopping_ || urgent_queued_ > 0 || barrier_waiters_ > 0 ||
+             queue_.size() >= kApplyBatch;
+    };
+    if (!needed()) queue_ready_.wait_until(lock, first_queued_at_ + apply_delay_, needed);
     std::vector<std::shared_ptr<PendingWrite>> batch;
     batch.swap(queue_);
+    urgent_queued_ = 0;
     lock.unlock();
     run_batch(batch);
+    note_applied(batch);
     // In queue order, so one thread's asynchronous writes complete in the
     // order it queued them.
     for (const auto& write : batch) {
@@ -1043,6 +1122,56 @@ void SqliteStore::commit_loop() {
     batch.clear();
     lock.lock();
   }
+}
+
+void SqliteStore::note_applied(const std::vector<std::shared_ptr<PendingWrite>>& batch) {
+  if (!journal_) return;
+  std::vector<std::shared_ptr<PendingWrite>> failed;
+  {
+    std::lock_guard lock(pending_mutex_);
+    for (const auto& write : batch) {
+      // Only now, committed: a repeat looks here first and in SQLite next,
+      // so the message is always in one of the two.
+      if (write->journal_seq != 0 && !write->error && !write->pending_key.empty()) {
+        pending_by_client_.erase(write->pending_key);
+      }
+    }
+  }
+  {
+    std::lock_guard lock(queue_mutex_);
+    for (const auto& write : batch) {
+      if (write->journal_seq == 0) continue;
+      if (!write->error) {
+        unapplied_.erase(write->journal_seq);
+      } else if (!stopping_) {
+        failed.push_back(write);
+      }
+    }
+    // Acknowledged already and kept in the journal: try again (first, to
+    // keep the order); at shutdown the next start replays them.
+    for (const auto& write : failed) write->error = nullptr;
+    queue_.insert(queue_.begin(), failed.begin(), failed.end());
+    if (!failed.empty()) ++urgent_queued_;
+    applied_seq_.store(unapplied_.empty() ? highest_queued_seq_ : *unapplied_.begin() - 1,
+                       std::memory_order_release);
+  }
+  applied_.notify_all();
+  // A failing disk must not turn the committer into a busy loop.
+  if (!failed.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+}
+
+void SqliteStore::wait_applied() {
+  if (!journal_) return;
+  const uint64_t target = acknowledged_seq_.load(std::memory_order_acquire);
+  if (applied_seq_.load(std::memory_order_acquire) >= target) return;
+  std::unique_lock lock(queue_mutex_);
+  ++barrier_waiters_;
+  queue_ready_.notify_one();  // the committer may be gathering lazy writes
+  const bool applied = applied_.wait_for(lock, std::chrono::seconds(30), [&] {
+    return applied_seq_.load(std::memory_order_acquire) >= target;
+  });
+  --barrier_waiters_;
+  if (!applied) throw StoreUnavailable("sqlite: journaled messages are not being applied");
 }
 
 // The batch runs as one transaction. A failing write (a conflict) must be
@@ -1169,6 +1298,15 @@ InsertedMessage SqliteStore::insert_message_now(Connection& conn, const Message&
     if (!first) throw StoreUnavailable("sqlite: a repeated client id without its message");
     return {std::move(*first), true};
   }
+  note_inserted(stored);
+  return {std::move(stored), false};
+}
+
+void SqliteStore::apply_journaled(Connection& conn, const Message& stored) {
+  if (sqlite_detail::insert_message_row(conn, stored, true)) note_inserted(stored);
+}
+
+void SqliteStore::note_inserted(const Message& stored) {
   // The conversation's row is updated once per batch (flush_touches): a busy
   // conversation gets many messages in one commit.
   auto& touch = pending_touches_[stored.conversation_id];
@@ -1182,7 +1320,6 @@ InsertedMessage SqliteStore::insert_message_now(Connection& conn, const Message&
       touch.lowest_unread[side] = stored.id;
     }
   }
-  return {std::move(stored), false};
 }
 
 std::string SqliteStore::conversation_for(Connection& conn, const std::string& x,
@@ -1212,18 +1349,190 @@ void SqliteStore::forget_uncommitted() {
 }
 
 InsertedMessage SqliteStore::insert_message(const Message& message) {
+  if (journal_ && message.id.empty()) {
+    // Shared with the journal thread, which may still be inside release()
+    // when this caller wakes and returns.
+    struct Outcome {
+      InsertedMessage result;
+      std::exception_ptr error;
+      std::binary_semaphore finished{0};
+    };
+    auto outcome = std::make_shared<Outcome>();
+    insert_message_async(message, [outcome](InsertedMessage result, std::exception_ptr error) {
+      outcome->result = std::move(result);
+      outcome->error = error;
+      outcome->finished.release();
+    });
+    outcome->finished.acquire();
+    if (outcome->error) std::rethrow_exception(outcome->error);
+    return std::move(outcome->result);
+  }
   InsertedMessage result;
   group_commit([&](Connection& conn) { result = insert_message_now(conn, message); });
   return result;
 }
 
 void SqliteStore::insert_message_async(Message message, InsertDone done) {
+  // A message with an id of the caller's choosing skips the journal: its
+  // id must be checked against what SQLite holds, in commit order.
+  if (journal_ && message.id.empty()) {
+    bool wake = false;
+    {
+      std::lock_guard lock(journal_mutex_);
+      wake = journal_queue_.empty();
+      journal_queue_.push_back({std::move(message), std::move(done)});
+    }
+    if (wake) journal_ready_.notify_one();
+    return;
+  }
   auto result = std::make_shared<InsertedMessage>();
   group_commit_async([this, message = std::move(message),
                       result](Connection& conn) { *result = insert_message_now(conn, message); },
                      [result, done = std::move(done)](std::exception_ptr error) {
                        done(error ? InsertedMessage{} : std::move(*result), error);
                      });
+}
+
+// --- The message journal (see the header and message_journal.hpp).
+
+void SqliteStore::journal_loop() {
+  std::unique_lock lock(journal_mutex_);
+  for (;;) {
+    journal_ready_.wait(lock, [this] { return journal_stopping_ || !journal_queue_.empty(); });
+    if (journal_queue_.empty()) return;  // stopping, nothing left
+    std::vector<JournalInsert> batch;
+    batch.swap(journal_queue_);
+    lock.unlock();
+    journal_batch(batch);
+    lock.lock();
+  }
+}
+
+void SqliteStore::journal_batch(std::vector<JournalInsert>& batch) {
+  std::vector<InsertedMessage> results(batch.size());
+  std::vector<std::exception_ptr> errors(batch.size());
+  std::vector<std::size_t> journaled;  // indexes into batch
+  std::vector<std::string> payloads;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    try {
+      results[i] = prepare_journaled(batch[i].message);
+      if (!results[i].duplicate) {
+        journaled.push_back(i);
+        payloads.push_back(sqlite_detail::encode_message(results[i].message));
+      }
+    } catch (...) {
+      errors[i] = std::current_exception();
+    }
+  }
+  uint64_t last = 0;
+  try {
+    journal_->release(applied_seq_.load(std::memory_order_acquire));
+    last = journal_->append(payloads);
+  } catch (const std::exception& e) {
+    // Nothing of this batch is durable; a repeat in it may have been
+    // answered from a message of this batch, so every write fails.
+    const auto error = std::make_exception_ptr(StoreUnavailable(std::string("sqlite: ") + e.what()));
+    std::lock_guard lock(pending_mutex_);
+    for (std::size_t i : journaled) {
+      pending_by_client_.erase(results[i].message.from + '\n' +
+                               results[i].message.client_id.value_or(""));
+    }
+    std::fill(errors.begin(), errors.end(), error);
+    journaled.clear();
+  }
+  // Queued for SQLite before anyone hears of them: whatever a caller does
+  // next with a message (a receipt, a read) is queued behind its insert.
+  uint64_t seq = last + 1 - journaled.size();
+  for (std::size_t i : journaled) queue_apply(results[i].message, seq++);
+  if (!journaled.empty()) acknowledged_seq_.store(last, std::memory_order_release);
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    batch[i].done(errors[i] ? InsertedMessage{} : std::move(results[i]), errors[i]);
+  }
+}
+
+InsertedMessage SqliteStore::prepare_journaled(const Message& message) {
+  std::string key;
+  if (message.client_id) {
+    key = message.from + '\n' + *message.client_id;  // user ids are hex: no '\n'
+    {
+      std::lock_guard lock(pending_mutex_);
+      if (auto it = pending_by_client_.find(key); it != pending_by_client_.end()) {
+        return {it->second, true};
+      }
+    }
+    // Not pending: then applied already (an entry goes only once committed)
+    // or never sent.
+    if (auto first =
+            sqlite_detail::find_by_client_id(*journal_reader_, message.from, *message.client_id)) {
+      return {std::move(*first), true};
+    }
+  }
+  Message stored = message;
+  stored.conversation_id = journal_conversation_for(message.from, message.to, message.created_ms);
+  stored.id = next_journaled_id();
+  if (!key.empty()) {
+    std::lock_guard lock(pending_mutex_);
+    pending_by_client_.emplace(std::move(key), stored);
+  }
+  return {std::move(stored), false};
+}
+
+std::string SqliteStore::journal_conversation_for(const std::string& x, const std::string& y,
+                                                  int64_t now_ms) {
+  const auto& [a, b] = std::minmax(x, y);
+  std::string key = a + b;
+  if (auto it = journal_conversations_.find(key); it != journal_conversations_.end()) {
+    return it->second;
+  }
+  auto existing = sqlite_detail::find_conversation_by_pair(*journal_reader_, a, b);
+  // A new pair is committed at once (and checked: both users must exist and
+  // differ), so that the journaled message's conversation is durable first.
+  std::string id = existing ? existing->id : get_or_create_conversation(a, b, now_ms).id;
+  // Bounded: a cold pair costs one look-up again.
+  if (journal_conversations_.size() >= 100000) journal_conversations_.clear();
+  journal_conversations_.emplace(std::move(key), id);
+  return id;
+}
+
+// As next_message_id, for the journal: ids grow in journal order, which is
+// the order in which messages are acknowledged and applied.
+std::string SqliteStore::next_journaled_id() {
+  if (!journaled_id_loaded_) {
+    Query query(*journal_reader_, "SELECT max(id) FROM messages");
+    if (query.next()) {
+      auto stored = query.optional_text(0);
+      if (stored && *stored > last_journaled_id_) last_journaled_id_ = *stored;
+    }
+    journaled_id_loaded_ = true;
+  }
+  std::string id = new_object_id();
+  if (id <= last_journaled_id_) id = sqlite_detail::hex_increment(last_journaled_id_);
+  last_journaled_id_ = id;
+  return id;
+}
+
+void SqliteStore::queue_apply(const Message& stored, uint64_t seq) {
+  auto write = std::make_shared<PendingWrite>();
+  write->lazy = true;
+  write->journal_seq = seq;
+  if (stored.client_id) write->pending_key = stored.from + '\n' + *stored.client_id;
+  write->run = [this, stored](Connection& conn) { apply_journaled(conn, stored); };
+  write->done = [](std::exception_ptr) {};  // note_applied handles the outcome
+  enqueue_write(std::move(write));
+}
+
+void SqliteStore::apply_recovered() {
+  if (recovered_.empty()) return;
+  uint64_t last = 0;
+  for (const auto& [seq, message] : recovered_) {
+    queue_apply(message, seq);
+    last = std::max(last, seq);
+  }
+  recovered_.clear();
+  uint64_t acknowledged = acknowledged_seq_.load();
+  while (acknowledged < last && !acknowledged_seq_.compare_exchange_weak(acknowledged, last)) {
+  }
+  wait_applied();
 }
 
 std::optional<Message> SqliteStore::find_message(const std::string& id) {
@@ -1270,7 +1579,10 @@ void SqliteStore::mark_delivered_async(std::string message_id, std::string recip
       },
       [result, done = std::move(done)](std::exception_ptr error) {
         done(error ? std::nullopt : std::move(*result), error);
-      });
+      },
+      // The sender's tick may wait for company: nobody is blocked on it,
+      // and batched with the journaled messages it writes the same pages.
+      journal_ != nullptr);
 }
 
 ReadResult SqliteStore::mark_read_up_to(const std::string& reader_id,

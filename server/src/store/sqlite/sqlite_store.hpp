@@ -4,14 +4,22 @@
 // small pool of connections that WAL lets run alongside the writer.
 //
 // Chat writes (messages, receipts) are group-committed: callers queue their
-// write, the first one to find no commit in progress becomes the leader, runs
-// everything queued in one transaction (one fsync) and wakes the others with
-// their own results. Under load the batch grows by itself while the previous
-// fsync runs, so throughput scales with concurrency, and no caller ever
-// returns before its write is durable.
+// write, one committer thread runs everything queued in one transaction (one
+// fsync) and hands each caller its own result. Under load the batch grows by
+// itself while the previous fsync runs, so throughput scales with
+// concurrency, and no caller ever returns before its write is durable.
+//
+// With a database file, new messages take a shorter way to durability: a
+// journal thread appends them to the message journal (message_journal.hpp),
+// syncs it and completes them; the committer applies them to SQLite later,
+// in larger batches (with delivered receipts, which may wait too), or at once
+// when any other write or any read needs it. Every read and direct write
+// first waits until every message acknowledged so far is applied, so nobody
+// sees a message id without the messages before it.
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <exception>
@@ -20,6 +28,7 @@
 #include <mutex>
 #include <optional>
 #include <semaphore>
+#include <set>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -32,6 +41,7 @@ namespace samwaad::store {
 
 namespace sqlite_detail {
 class Connection;
+class MessageJournal;
 }  // namespace sqlite_detail
 
 struct SqliteOptions {
@@ -42,6 +52,15 @@ struct SqliteOptions {
   // Called by the group-commit leader with the size of each batch before it
   // runs (for tests and metrics; must not call back into the store).
   std::function<void(std::size_t batch_size)> on_group_commit;
+  // Messages acknowledged once in the journal beside the database file
+  // (`path` + "-messages-0", "-1") and applied to SQLite later. Off (or for
+  // ":memory:", or when another process holds the journal), each message is
+  // committed into SQLite before it is acknowledged.
+  bool message_journal = true;
+  // How long journaled messages and delivered receipts may wait for the
+  // committer to gather more of them (fewer, larger transactions), unless a
+  // read or another write needs them sooner.
+  std::chrono::milliseconds apply_delay{100};
 };
 
 struct GroupCommitStats {
@@ -113,6 +132,8 @@ class SqliteStore final : public Store {
   int migrate_to(int version);
 
   GroupCommitStats group_commit_stats() const;
+  // Whether messages go through the journal (see SqliteOptions).
+  bool journaling() const { return journal_ != nullptr; }
   // Writes queued behind the running group commit (for tests).
   std::size_t queued_writes();
 
@@ -126,6 +147,17 @@ class SqliteStore final : public Store {
     std::function<void(std::exception_ptr)> done;
     std::exception_ptr error;
     std::binary_semaphore finished{0};
+    // May wait up to apply_delay for company (nobody is blocked on it).
+    bool lazy = false;
+    // A journaled message being applied: its journal seq, and its key in
+    // pending_by_client_ (empty without a client id).
+    uint64_t journal_seq = 0;
+    std::string pending_key;
+  };
+  // A message waiting for the journal thread.
+  struct JournalInsert {
+    Message message;
+    InsertDone done;
   };
 
   // Runs `write` inside a shared transaction; returns once it is committed,
@@ -134,15 +166,39 @@ class SqliteStore final : public Store {
   // Queues `write` for the next shared transaction; `done` gets its error
   // (or none) on the committer thread once that is committed.
   void group_commit_async(std::function<void(sqlite_detail::Connection&)> write,
-                          std::function<void(std::exception_ptr)> done);
+                          std::function<void(std::exception_ptr)> done, bool lazy = false);
   void enqueue_write(std::shared_ptr<PendingWrite> write);
   void run_batch(const std::vector<std::shared_ptr<PendingWrite>>& batch);
   bool try_batch(const std::vector<std::shared_ptr<PendingWrite>>& batch, bool isolate);
   // The committer thread: takes everything queued, commits it as one
   // transaction, wakes its callers, repeats.
   void commit_loop();
+  // After a batch: notes which journaled messages are applied now, and
+  // queues again those whose apply failed (they are acknowledged already).
+  void note_applied(const std::vector<std::shared_ptr<PendingWrite>>& batch);
+
+  // The journal thread: takes the queued inserts, journals them in one
+  // append (one sync), queues their applies, completes them, repeats.
+  void journal_loop();
+  void journal_batch(std::vector<JournalInsert>& batch);
+  // What insert_message would store (or the first message, for a repeated
+  // client id), without writing it.
+  InsertedMessage prepare_journaled(const Message& message);
+  std::string journal_conversation_for(const std::string& x, const std::string& y,
+                                       int64_t now_ms);
+  std::string next_journaled_id();
+  void queue_apply(const Message& stored, uint64_t seq);
+  // Applies what a previous run journaled but may not have applied.
+  void apply_recovered();
+  // Returns once every message acknowledged before the call is applied (for
+  // reads and direct writes).
+  void wait_applied();
   std::string next_message_id(sqlite_detail::Connection& writer);
   InsertedMessage insert_message_now(sqlite_detail::Connection& writer, const Message& message);
+  // Stores a journaled message unless an earlier run already did.
+  void apply_journaled(sqlite_detail::Connection& writer, const Message& stored);
+  // Records what an inserted message changes on its conversation's row.
+  void note_inserted(const Message& stored);
   // The id of the conversation between two users, created if needed.
   std::string conversation_for(sqlite_detail::Connection& writer, const std::string& x,
                                const std::string& y, int64_t now_ms, bool& created);
@@ -158,6 +214,7 @@ class SqliteStore final : public Store {
   sqlite_detail::Connection* acquire_reader();
   void release_reader(sqlite_detail::Connection* reader);
 
+  std::chrono::milliseconds apply_delay_;
   std::mutex writer_mutex_;
   std::unique_ptr<sqlite_detail::Connection> writer_;  // guarded by writer_mutex_
   std::string last_message_id_;                        // guarded by writer_mutex_
@@ -187,9 +244,39 @@ class SqliteStore final : public Store {
   // release() when the caller wakes and returns.
   std::vector<std::shared_ptr<PendingWrite>> queue_;  // guarded by queue_mutex_
   bool stopping_ = false;                             // guarded by queue_mutex_
+  std::size_t urgent_queued_ = 0;                     // non-lazy writes in queue_; guarded
+  std::chrono::steady_clock::time_point first_queued_at_;  // of queue_'s oldest; guarded
+  int barrier_waiters_ = 0;                           // in wait_applied; guarded
+  std::condition_variable applied_;                   // applied_seq_ moved; queue_mutex_
+  // Journal seqs queued for applying and not applied yet; guarded by queue_mutex_.
+  std::set<uint64_t> unapplied_;
+  uint64_t highest_queued_seq_ = 0;  // guarded by queue_mutex_
+  // Every journaled message at or below it is applied (and, the commit being
+  // synced, durable in SQLite: the journal may drop it).
+  std::atomic<uint64_t> applied_seq_{0};
+  // The highest seq acknowledged to a caller.
+  std::atomic<uint64_t> acknowledged_seq_{0};
+
+  // The journal side (all null/empty without a journal).
+  std::unique_ptr<sqlite_detail::MessageJournal> journal_;  // journal thread only
+  std::unique_ptr<sqlite_detail::Connection> journal_reader_;  // journal thread only
+  // Journaled by an earlier run, with their seqs; applied by migrate().
+  std::vector<std::pair<uint64_t, Message>> recovered_;
+  std::unordered_map<std::string, std::string> journal_conversations_;  // journal thread only
+  std::string last_journaled_id_;  // journal thread only
+  bool journaled_id_loaded_ = false;  // journal thread only: max(id) read once
+  // Journaled messages with a client id, not applied yet, by sender and
+  // client id: a repeat must find them before SQLite has them.
+  std::mutex pending_mutex_;
+  std::unordered_map<std::string, Message> pending_by_client_;  // guarded by pending_mutex_
+  std::mutex journal_mutex_;
+  std::condition_variable journal_ready_;
+  std::vector<JournalInsert> journal_queue_;  // guarded by journal_mutex_
+  bool journal_stopping_ = false;             // guarded by journal_mutex_
   std::atomic<uint64_t> commit_transactions_{0};
   std::atomic<uint64_t> commit_writes_{0};
   std::thread committer_;  // last: started once everything above exists
+  std::thread journal_thread_;
 };
 
 }  // namespace samwaad::store

@@ -1,0 +1,249 @@
+// The message journal alone (framing, recovery, segment reuse), and the
+// store's use of it across a crash: records acknowledged but not applied are
+// applied by the next start, once.
+#include "store/sqlite/message_journal.hpp"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "core/ids.hpp"
+#include "store/sqlite/sqlite_store.hpp"
+#include "testing/temp_dir.hpp"
+
+namespace samwaad::store {
+namespace {
+
+using sqlite_detail::decode_message;
+using sqlite_detail::encode_message;
+using sqlite_detail::MessageJournal;
+using testing::TempDir;
+
+std::vector<std::string> payloads_of(const std::vector<MessageJournal::Record>& records) {
+  std::vector<std::string> out;
+  for (const auto& r : records) out.push_back(r.payload);
+  return out;
+}
+
+TEST(MessageJournal, RecoversWhatWasAppendedInOrder) {
+  TempDir dir;
+  const std::string base = dir.path().string() + "/j";
+  {
+    MessageJournal journal(base);
+    EXPECT_TRUE(journal.recover().empty());
+    EXPECT_EQ(journal.append({"one", "two"}), 2u);
+    EXPECT_EQ(journal.append({std::string(1000, 'x')}), 3u);
+    EXPECT_EQ(journal.append({}), 0u);
+  }
+  MessageJournal journal(base);
+  const auto records = journal.recover();
+  ASSERT_EQ(records.size(), 3u);
+  EXPECT_EQ(records[0].seq, 1u);
+  EXPECT_EQ(records[2].seq, 3u);
+  EXPECT_EQ(payloads_of(records), (std::vector<std::string>{"one", "two", std::string(1000, 'x')}));
+  // Appending continues after what was found.
+  EXPECT_EQ(journal.append({"four"}), 4u);
+}
+
+TEST(MessageJournal, StopsAtATornOrCorruptTailAndOverwritesIt) {
+  TempDir dir;
+  const std::string base = dir.path().string() + "/j";
+  {
+    MessageJournal journal(base);
+    journal.recover();
+    journal.append({"kept", "torn"});
+  }
+  const std::string segment = base + "-0";
+  const auto full = std::filesystem::file_size(segment);
+  std::filesystem::resize_file(segment, full - 2);  // the last record lost its end
+  {
+    MessageJournal journal(base);
+    EXPECT_EQ(payloads_of(journal.recover()), std::vector<std::string>{"kept"});
+    EXPECT_EQ(journal.append({"after"}), 2u);
+  }
+  {
+    // A flipped byte in a payload fails its checksum: it and what follows go.
+    std::fstream file(segment, std::ios::in | std::ios::out | std::ios::binary);
+    file.seekp(16);  // the first payload byte
+    file.put('K');
+  }
+  MessageJournal journal(base);
+  EXPECT_TRUE(journal.recover().empty());
+}
+
+TEST(MessageJournal, ReusesASegmentOnlyOnceItsRecordsAreReleased) {
+  TempDir dir;
+  const std::string base = dir.path().string() + "/j";
+  const std::string big(400, 'p');
+  {
+    MessageJournal journal(base, 1000);  // tiny segments
+    journal.recover();
+    journal.append({big, big, big});     // 1..3 fill segment 0
+    journal.append({big});               // 4: segment 1 (0 is full, nothing held in 1)
+    journal.append({big, big});          // 5, 6: segment 1 too
+    journal.append({big});               // 7: 1 is full but 0 holds 1..3, not released
+    journal.release(3);
+    journal.append({big});  // 8: segment 1 is full, 0 is free: emptied and reused
+  }
+  MessageJournal journal(base, 1000);
+  const auto records = journal.recover();
+  std::vector<uint64_t> seqs;
+  for (const auto& r : records) seqs.push_back(r.seq);
+  EXPECT_EQ(seqs, (std::vector<uint64_t>{4, 5, 6, 7, 8}));
+}
+
+TEST(MessageJournal, ASecondOpenerIsRefused) {
+  TempDir dir;
+  MessageJournal first(dir.path().string() + "/j");
+  EXPECT_THROW(MessageJournal second(dir.path().string() + "/j"), MessageJournal::JournalBusy);
+}
+
+TEST(MessageJournal, MessagePayloadsRoundTrip) {
+  Message m;
+  m.id = make_object_id(1'700'000'000, 1, 1);
+  m.conversation_id = make_object_id(1'700'000'000, 1, 2);
+  m.from = make_object_id(1'700'000'000, 1, 3);
+  m.to = make_object_id(1'700'000'000, 1, 4);
+  m.text = std::string("h\0llo \xF0\x9F\x91\x8B", 11);
+  m.call_json = R"({"status":"missed"})";
+  m.client_id = "c-1";
+  m.read_ms = 42;
+  m.created_ms = 1'700'000'000'123;
+  const Message back = decode_message(encode_message(m));
+  EXPECT_EQ(back.id, m.id);
+  EXPECT_EQ(back.conversation_id, m.conversation_id);
+  EXPECT_EQ(back.from, m.from);
+  EXPECT_EQ(back.to, m.to);
+  EXPECT_EQ(back.text, m.text);
+  EXPECT_EQ(back.image_json, std::nullopt);
+  EXPECT_EQ(back.call_json, m.call_json);
+  EXPECT_EQ(back.client_id, m.client_id);
+  EXPECT_EQ(back.delivered_ms, std::nullopt);
+  EXPECT_EQ(back.read_ms, m.read_ms);
+  EXPECT_EQ(back.created_ms, m.created_ms);
+  std::string payload = encode_message(m);
+  EXPECT_THROW(decode_message(payload.substr(0, payload.size() - 1)), std::runtime_error);
+  EXPECT_THROW(decode_message(payload + "x"), std::runtime_error);
+  payload[0] = 9;
+  EXPECT_THROW(decode_message(payload), std::runtime_error);
+}
+
+// --- The store's use of it.
+
+User user_named(const std::string& name, uint32_t n) {
+  User u;
+  u.id = make_object_id(1'700'000'000, 7, n);
+  u.name = name;
+  u.email = name + "@example.com";
+  u.password_hash = "$2b$12$" + std::string(53, 'a');
+  u.created_ms = u.updated_ms = 1'700'000'000'000;
+  return u;
+}
+
+Message text_from(const User& from, const User& to, const std::string& text,
+                  std::optional<std::string> client_id = std::nullopt) {
+  Message m;
+  m.from = from.id;
+  m.to = to.id;
+  m.text = text;
+  m.client_id = std::move(client_id);
+  m.created_ms = 1'700'000'000'500;
+  return m;
+}
+
+TEST(SqliteJournal, AnAcknowledgedMessageIsReadableAtOnceAndCountedOnce) {
+  TempDir dir;
+  SqliteOptions options;
+  options.apply_delay = std::chrono::seconds(10);  // only a read can bring it in
+  SqliteStore store(dir.path().string() + "/db.sqlite", options);
+  ASSERT_TRUE(store.journaling());
+  store.migrate();
+  const auto ann = user_named("ann", 1), bob = user_named("bob", 2);
+  store.insert_user(ann);
+  store.insert_user(bob);
+  const auto first = store.insert_message(text_from(ann, bob, "hi", "c1"));
+  ASSERT_FALSE(first.duplicate);
+  // A repeat while it is only in the journal finds it there.
+  const auto repeat = store.insert_message(text_from(ann, bob, "hi again", "c1"));
+  EXPECT_TRUE(repeat.duplicate);
+  EXPECT_EQ(repeat.message.id, first.message.id);
+  const auto page = store.list_messages(first.message.conversation_id, 10, {}, {});
+  ASSERT_EQ(page.messages.size(), 1u);
+  EXPECT_EQ(page.messages[0].id, first.message.id);
+  const auto summaries = store.list_conversations(bob.id, 10, {});
+  ASSERT_EQ(summaries.size(), 1u);
+  EXPECT_EQ(summaries[0].unread_count, 1);
+  // And once applied, the repeat is found in SQLite.
+  EXPECT_TRUE(store.insert_message(text_from(ann, bob, "again", "c1")).duplicate);
+}
+
+// A process that dies after the journal's sync but before the apply: the
+// journal is all that has the messages. Simulated by copying the files while
+// the store still holds them only in the journal (apply delay of minutes).
+TEST(SqliteJournal, TheNextStartAppliesWhatOnlyTheJournalHad) {
+  TempDir dir;
+  const std::string live = dir.path().string() + "/live.sqlite";
+  const std::string crashed = dir.path().string() + "/crashed.sqlite";
+  const auto ann = user_named("ann", 1), bob = user_named("bob", 2);
+  std::vector<std::string> ids;
+  {
+    SqliteOptions options;
+    options.apply_delay = std::chrono::minutes(5);
+    SqliteStore store(live, options);
+    store.migrate();
+    store.insert_user(ann);
+    store.insert_user(bob);
+    // The conversation is created (and committed) by the first message.
+    ids.push_back(store.insert_message(text_from(ann, bob, "one", "k1")).message.id);
+    store.find_message(ids[0]);  // applies it
+    for (int i = 2; i <= 4; ++i) {
+      ids.push_back(store.insert_message(text_from(bob, ann, std::to_string(i))).message.id);
+    }
+    // "Crash": the database and journal files as they are on disk now.
+    // (SQLite's WAL is copied too; the checkpointed file alone may lag.)
+    for (const char* suffix : {"", "-wal", "-messages-0", "-messages-1"}) {
+      if (std::filesystem::exists(live + suffix)) {
+        std::filesystem::copy_file(live + suffix, crashed + suffix);
+      }
+    }
+  }
+  SqliteStore store(crashed);
+  store.migrate();
+  const auto conversation = store.find_message(ids[0])->conversation_id;
+  const auto page = store.list_messages(conversation, 10, {}, {});
+  std::vector<std::string> got;
+  for (const auto& m : page.messages) got.push_back(m.id);
+  EXPECT_EQ(got, ids);
+  const auto summaries = store.list_conversations(ann.id, 10, {});
+  ASSERT_EQ(summaries.size(), 1u);
+  EXPECT_EQ(summaries[0].unread_count, 3);  // bob's three, counted once
+  EXPECT_EQ(summaries[0].last_message->id, ids.back());
+  // A repeat of the applied client id is still one.
+  EXPECT_TRUE(store.insert_message(text_from(ann, bob, "one", "k1")).duplicate);
+}
+
+TEST(SqliteJournal, NewIdsComeAfterTheRecoveredOnes) {
+  TempDir dir;
+  const std::string path = dir.path().string() + "/db.sqlite";
+  const auto ann = user_named("ann", 1), bob = user_named("bob", 2);
+  std::string before;
+  {
+    SqliteStore store(path);
+    store.migrate();
+    store.insert_user(ann);
+    store.insert_user(bob);
+    before = store.insert_message(text_from(ann, bob, "first")).message.id;
+  }
+  SqliteStore store(path);
+  store.migrate();
+  const auto after = store.insert_message(text_from(ann, bob, "second")).message.id;
+  EXPECT_GT(after, before);
+}
+
+}  // namespace
+}  // namespace samwaad::store
