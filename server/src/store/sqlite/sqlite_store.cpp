@@ -313,6 +313,19 @@ class Transaction {
   bool committed_ = false;
 };
 
+// One read transaction around several statements: one snapshot, and one
+// round of SQLite's read locks instead of one per statement.
+class ReadSnapshot {
+ public:
+  explicit ReadSnapshot(Connection& conn) : conn_(conn) { conn_.exec("BEGIN"); }
+  ~ReadSnapshot() { sqlite3_exec(conn_.handle(), "COMMIT", nullptr, nullptr, nullptr); }
+  ReadSnapshot(const ReadSnapshot&) = delete;
+  ReadSnapshot& operator=(const ReadSnapshot&) = delete;
+
+ private:
+  Connection& conn_;
+};
+
 }  // namespace
 
 Connection::Connection(const std::string& path, Role role) {
@@ -1051,20 +1064,27 @@ int SqliteStore::purge_expired_sessions(int64_t now_ms) {
 constexpr std::size_t kApplyBatch = 8192;
 
 void SqliteStore::enqueue_write(std::shared_ptr<PendingWrite> write) {
+  std::vector<std::shared_ptr<PendingWrite>> one{std::move(write)};
+  enqueue_writes(one);
+}
+
+void SqliteStore::enqueue_writes(std::vector<std::shared_ptr<PendingWrite>>& writes) {
   bool wake = false;
   {
     std::lock_guard lock(queue_mutex_);
-    // The committer takes the whole queue at once: only the first write
-    // queued since then needs to wake it, unless it is waiting for company
-    // and this write should not wait.
-    wake = queue_.empty() || !write->lazy || queue_.size() + 1 == kApplyBatch;
-    if (queue_.empty()) first_queued_at_ = std::chrono::steady_clock::now();
-    if (!write->lazy) ++urgent_queued_;
-    if (write->journal_seq != 0) {
-      unapplied_.insert(write->journal_seq);
-      highest_queued_seq_ = std::max(highest_queued_seq_, write->journal_seq);
+    for (auto& write : writes) {
+      // The committer takes the whole queue at once: only the first write
+      // queued since then needs to wake it, unless it is waiting for
+      // company and this write should not wait.
+      wake = wake || queue_.empty() || !write->lazy || queue_.size() + 1 == kApplyBatch;
+      if (queue_.empty()) first_queued_at_ = std::chrono::steady_clock::now();
+      if (!write->lazy) ++urgent_queued_;
+      if (write->journal_seq != 0) {
+        unapplied_.insert(write->journal_seq);
+        highest_queued_seq_ = std::max(highest_queued_seq_, write->journal_seq);
+      }
+      queue_.push_back(std::move(write));
     }
-    queue_.push_back(std::move(write));
   }
   if (wake) queue_ready_.notify_one();
 }
@@ -1395,6 +1415,11 @@ void SqliteStore::insert_message_async(Message message, InsertDone done) {
 
 // --- The message journal (see the header and message_journal.hpp).
 
+// Journaled messages not yet applied, above which the journal thread waits
+// for the committer: the journal and the memory behind it stay bounded, and a
+// sender that outpaces SQLite is slowed down by its acks instead.
+constexpr std::size_t kMaxUnapplied = 65536;
+
 void SqliteStore::journal_loop() {
   std::unique_lock lock(journal_mutex_);
   for (;;) {
@@ -1403,65 +1428,94 @@ void SqliteStore::journal_loop() {
     std::vector<JournalInsert> batch;
     batch.swap(journal_queue_);
     lock.unlock();
+    wait_for_room();
     journal_batch(batch);
     lock.lock();
   }
 }
 
+void SqliteStore::wait_for_room() {
+  std::unique_lock lock(queue_mutex_);
+  if (unapplied_.size() < kMaxUnapplied) return;
+  ++barrier_waiters_;  // no gathering: apply now
+  queue_ready_.notify_one();
+  applied_.wait(lock, [this] { return unapplied_.size() < kMaxUnapplied / 2 || stopping_; });
+  --barrier_waiters_;
+}
+
 void SqliteStore::journal_batch(std::vector<JournalInsert>& batch) {
-  std::vector<InsertedMessage> results(batch.size());
-  std::vector<std::exception_ptr> errors(batch.size());
-  std::vector<std::size_t> journaled;  // indexes into batch
-  std::vector<std::string> payloads;
-  for (std::size_t i = 0; i < batch.size(); ++i) {
-    try {
-      results[i] = prepare_journaled(batch[i].message);
-      if (!results[i].duplicate) {
-        journaled.push_back(i);
-        payloads.push_back(sqlite_detail::encode_message(results[i].message));
+  const std::size_t count = batch.size();
+  std::vector<InsertedMessage> results(count);
+  std::vector<std::exception_ptr> errors(count);
+  std::vector<char> repeated(count, 0);
+  // Repeats of messages not applied yet. Looked up before SQLite's snapshot
+  // below is taken: a message leaves this map only once committed, so one
+  // that leaves after this look-up is in the snapshot.
+  {
+    std::lock_guard lock(pending_mutex_);
+    for (std::size_t i = 0; i < count; ++i) {
+      const Message& m = batch[i].message;
+      if (!m.client_id) continue;
+      if (auto it = pending_by_client_.find(m.from + '\n' + *m.client_id);
+          it != pending_by_client_.end()) {
+        results[i] = {it->second, true};
+        repeated[i] = 1;
       }
-    } catch (...) {
-      errors[i] = std::current_exception();
     }
   }
-  uint64_t last = 0;
+  std::vector<std::size_t> journaled;  // indexes into batch
+  std::vector<std::string> payloads;
   try {
-    journal_->release(applied_seq_.load(std::memory_order_acquire));
-    last = journal_->append(payloads);
-  } catch (const std::exception& e) {
-    // Nothing of this batch is durable; a repeat in it may have been
-    // answered from a message of this batch, so every write fails.
-    const auto error = std::make_exception_ptr(StoreUnavailable(std::string("sqlite: ") + e.what()));
-    std::lock_guard lock(pending_mutex_);
-    for (std::size_t i : journaled) {
-      pending_by_client_.erase(results[i].message.from + '\n' +
-                               results[i].message.client_id.value_or(""));
+    sqlite_detail::ReadSnapshot snapshot(*journal_reader_);
+    for (std::size_t i = 0; i < count; ++i) {
+      if (repeated[i]) continue;
+      try {
+        results[i] = prepare_journaled(batch[i].message);
+        if (!results[i].duplicate) {
+          journaled.push_back(i);
+          payloads.push_back(sqlite_detail::encode_message(results[i].message));
+        }
+      } catch (...) {
+        errors[i] = std::current_exception();
+      }
     }
-    std::fill(errors.begin(), errors.end(), error);
-    journaled.clear();
+  } catch (...) {
+    // The snapshot could not be taken: the batch fails as one.
+    std::fill(errors.begin(), errors.end(), std::current_exception());
+  }
+  uint64_t last = 0;
+  if (!payloads.empty()) {
+    try {
+      journal_->release(applied_seq_.load(std::memory_order_acquire));
+      last = journal_->append(payloads);
+    } catch (const std::exception& e) {
+      // Nothing of this batch is durable; a repeat in it may have been
+      // answered from a message of this batch, so every write fails.
+      std::fill(errors.begin(), errors.end(),
+                std::make_exception_ptr(StoreUnavailable(std::string("sqlite: ") + e.what())));
+      std::lock_guard lock(pending_mutex_);
+      for (std::size_t i : journaled) {
+        const Message& m = results[i].message;
+        if (m.client_id) pending_by_client_.erase(m.from + '\n' + *m.client_id);
+      }
+      journaled.clear();
+    }
   }
   // Queued for SQLite before anyone hears of them: whatever a caller does
   // next with a message (a receipt, a read) is queued behind its insert.
+  std::vector<std::shared_ptr<PendingWrite>> applies;
+  applies.reserve(journaled.size());
   uint64_t seq = last + 1 - journaled.size();
-  for (std::size_t i : journaled) queue_apply(results[i].message, seq++);
+  for (std::size_t i : journaled) applies.push_back(apply_write(results[i].message, seq++));
+  enqueue_writes(applies);
   if (!journaled.empty()) acknowledged_seq_.store(last, std::memory_order_release);
-  for (std::size_t i = 0; i < batch.size(); ++i) {
+  for (std::size_t i = 0; i < count; ++i) {
     batch[i].done(errors[i] ? InsertedMessage{} : std::move(results[i]), errors[i]);
   }
 }
 
 InsertedMessage SqliteStore::prepare_journaled(const Message& message) {
-  std::string key;
   if (message.client_id) {
-    key = message.from + '\n' + *message.client_id;  // user ids are hex: no '\n'
-    {
-      std::lock_guard lock(pending_mutex_);
-      if (auto it = pending_by_client_.find(key); it != pending_by_client_.end()) {
-        return {it->second, true};
-      }
-    }
-    // Not pending: then applied already (an entry goes only once committed)
-    // or never sent.
     if (auto first =
             sqlite_detail::find_by_client_id(*journal_reader_, message.from, *message.client_id)) {
       return {std::move(*first), true};
@@ -1470,9 +1524,10 @@ InsertedMessage SqliteStore::prepare_journaled(const Message& message) {
   Message stored = message;
   stored.conversation_id = journal_conversation_for(message.from, message.to, message.created_ms);
   stored.id = next_journaled_id();
-  if (!key.empty()) {
+  if (stored.client_id) {
     std::lock_guard lock(pending_mutex_);
-    pending_by_client_.emplace(std::move(key), stored);
+    auto [it, added] = pending_by_client_.emplace(stored.from + '\n' + *stored.client_id, stored);
+    if (!added) return {it->second, true};  // repeated within the batch
   }
   return {std::move(stored), false};
 }
@@ -1511,23 +1566,26 @@ std::string SqliteStore::next_journaled_id() {
   return id;
 }
 
-void SqliteStore::queue_apply(const Message& stored, uint64_t seq) {
+std::shared_ptr<SqliteStore::PendingWrite> SqliteStore::apply_write(const Message& stored,
+                                                                   uint64_t seq) {
   auto write = std::make_shared<PendingWrite>();
   write->lazy = true;
   write->journal_seq = seq;
   if (stored.client_id) write->pending_key = stored.from + '\n' + *stored.client_id;
   write->run = [this, stored](Connection& conn) { apply_journaled(conn, stored); };
   write->done = [](std::exception_ptr) {};  // note_applied handles the outcome
-  enqueue_write(std::move(write));
+  return write;
 }
 
 void SqliteStore::apply_recovered() {
   if (recovered_.empty()) return;
   uint64_t last = 0;
+  std::vector<std::shared_ptr<PendingWrite>> applies;
   for (const auto& [seq, message] : recovered_) {
-    queue_apply(message, seq);
+    applies.push_back(apply_write(message, seq));
     last = std::max(last, seq);
   }
+  enqueue_writes(applies);
   recovered_.clear();
   uint64_t acknowledged = acknowledged_seq_.load();
   while (acknowledged < last && !acknowledged_seq_.compare_exchange_weak(acknowledged, last)) {

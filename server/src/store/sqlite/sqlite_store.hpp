@@ -168,6 +168,7 @@ class SqliteStore final : public Store {
   void group_commit_async(std::function<void(sqlite_detail::Connection&)> write,
                           std::function<void(std::exception_ptr)> done, bool lazy = false);
   void enqueue_write(std::shared_ptr<PendingWrite> write);
+  void enqueue_writes(std::vector<std::shared_ptr<PendingWrite>>& writes);
   void run_batch(const std::vector<std::shared_ptr<PendingWrite>>& batch);
   bool try_batch(const std::vector<std::shared_ptr<PendingWrite>>& batch, bool isolate);
   // The committer thread: takes everything queued, commits it as one
@@ -181,13 +182,16 @@ class SqliteStore final : public Store {
   // append (one sync), queues their applies, completes them, repeats.
   void journal_loop();
   void journal_batch(std::vector<JournalInsert>& batch);
+  // Waits while too many journaled messages wait for the committer.
+  void wait_for_room();
   // What insert_message would store (or the first message, for a repeated
   // client id), without writing it.
   InsertedMessage prepare_journaled(const Message& message);
   std::string journal_conversation_for(const std::string& x, const std::string& y,
                                        int64_t now_ms);
   std::string next_journaled_id();
-  void queue_apply(const Message& stored, uint64_t seq);
+  // The lazy write that applies a journaled message.
+  std::shared_ptr<PendingWrite> apply_write(const Message& stored, uint64_t seq);
   // Applies what a previous run journaled but may not have applied.
   void apply_recovered();
   // Returns once every message acknowledged before the call is applied (for
