@@ -73,7 +73,7 @@ class MessageJournal {
  private:
   struct Segment {
     int fd = -1;
-    std::size_t size = 0;  // bytes of intact records
+    std::size_t size = 0;   // bytes of intact records
     uint64_t last_seq = 0;  // highest seq in it, 0 if none
   };
   void truncate(Segment& segment);

@@ -83,10 +83,10 @@ TEST(MessageJournal, ReusesASegmentOnlyOnceItsRecordsAreReleased) {
   {
     MessageJournal journal(base, 1000);  // tiny segments
     journal.recover();
-    journal.append({big, big, big});     // 1..3 fill segment 0
-    journal.append({big});               // 4: segment 1 (0 is full, nothing held in 1)
-    journal.append({big, big});          // 5, 6: segment 1 too
-    journal.append({big});               // 7: 1 is full but 0 holds 1..3, not released
+    journal.append({big, big, big});  // 1..3 fill segment 0
+    journal.append({big});            // 4: segment 1 (0 is full, nothing held in 1)
+    journal.append({big, big});       // 5, 6: segment 1 too
+    journal.append({big});            // 7: 1 is full but 0 holds 1..3, not released
     journal.release(3);
     journal.append({big});  // 8: segment 1 is full, 0 is free: emptied and reused
   }

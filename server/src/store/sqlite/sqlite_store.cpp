@@ -15,8 +15,8 @@
 #include <utility>
 
 #include "core/ids.hpp"
-#include "store/sqlite/message_journal.hpp"
 #include "core/time.hpp"
+#include "store/sqlite/message_journal.hpp"
 
 namespace samwaad::store {
 namespace sqlite_detail {
@@ -1380,7 +1380,7 @@ InsertedMessage SqliteStore::insert_message(const Message& message) {
     auto outcome = std::make_shared<Outcome>();
     insert_message_async(message, [outcome](InsertedMessage result, std::exception_ptr error) {
       outcome->result = std::move(result);
-      outcome->error = error;
+      outcome->error = std::move(error);
       outcome->finished.release();
     });
     outcome->finished.acquire();
@@ -1408,7 +1408,7 @@ void SqliteStore::insert_message_async(Message message, InsertDone done) {
   auto result = std::make_shared<InsertedMessage>();
   group_commit_async([this, message = std::move(message),
                       result](Connection& conn) { *result = insert_message_now(conn, message); },
-                     [result, done = std::move(done)](std::exception_ptr error) {
+                     [result, done = std::move(done)](const std::exception_ptr& error) {
                        done(error ? InsertedMessage{} : std::move(*result), error);
                      });
 }
@@ -1567,13 +1567,13 @@ std::string SqliteStore::next_journaled_id() {
 }
 
 std::shared_ptr<SqliteStore::PendingWrite> SqliteStore::apply_write(const Message& stored,
-                                                                   uint64_t seq) {
+                                                                    uint64_t seq) {
   auto write = std::make_shared<PendingWrite>();
   write->lazy = true;
   write->journal_seq = seq;
   if (stored.client_id) write->pending_key = stored.from + '\n' + *stored.client_id;
   write->run = [this, stored](Connection& conn) { apply_journaled(conn, stored); };
-  write->done = [](std::exception_ptr) {};  // note_applied handles the outcome
+  write->done = [](const std::exception_ptr&) {};  // note_applied handles the outcome
   return write;
 }
 
@@ -1635,7 +1635,7 @@ void SqliteStore::mark_delivered_async(std::string message_id, std::string recip
        result](Connection& conn) {
         *result = mark_delivered_now(conn, message_id, recipient_id, now_ms);
       },
-      [result, done = std::move(done)](std::exception_ptr error) {
+      [result, done = std::move(done)](const std::exception_ptr& error) {
         done(error ? std::nullopt : std::move(*result), error);
       },
       // The sender's tick may wait for company: nobody is blocked on it,

@@ -187,8 +187,7 @@ class SqliteStore final : public Store {
   // What insert_message would store (or the first message, for a repeated
   // client id), without writing it.
   InsertedMessage prepare_journaled(const Message& message);
-  std::string journal_conversation_for(const std::string& x, const std::string& y,
-                                       int64_t now_ms);
+  std::string journal_conversation_for(const std::string& x, const std::string& y, int64_t now_ms);
   std::string next_journaled_id();
   // The lazy write that applies a journaled message.
   std::shared_ptr<PendingWrite> apply_write(const Message& stored, uint64_t seq);
@@ -246,12 +245,12 @@ class SqliteStore final : public Store {
   std::condition_variable queue_ready_;
   // Shared with the waiting caller: the committer may still be inside
   // release() when the caller wakes and returns.
-  std::vector<std::shared_ptr<PendingWrite>> queue_;  // guarded by queue_mutex_
-  bool stopping_ = false;                             // guarded by queue_mutex_
-  std::size_t urgent_queued_ = 0;                     // non-lazy writes in queue_; guarded
+  std::vector<std::shared_ptr<PendingWrite>> queue_;       // guarded by queue_mutex_
+  bool stopping_ = false;                                  // guarded by queue_mutex_
+  std::size_t urgent_queued_ = 0;                          // non-lazy writes in queue_; guarded
   std::chrono::steady_clock::time_point first_queued_at_;  // of queue_'s oldest; guarded
-  int barrier_waiters_ = 0;                           // in wait_applied; guarded
-  std::condition_variable applied_;                   // applied_seq_ moved; queue_mutex_
+  int barrier_waiters_ = 0;                                // in wait_applied; guarded
+  std::condition_variable applied_;                        // applied_seq_ moved; queue_mutex_
   // Journal seqs queued for applying and not applied yet; guarded by queue_mutex_.
   std::set<uint64_t> unapplied_;
   uint64_t highest_queued_seq_ = 0;  // guarded by queue_mutex_
@@ -262,12 +261,12 @@ class SqliteStore final : public Store {
   std::atomic<uint64_t> acknowledged_seq_{0};
 
   // The journal side (all null/empty without a journal).
-  std::unique_ptr<sqlite_detail::MessageJournal> journal_;  // journal thread only
+  std::unique_ptr<sqlite_detail::MessageJournal> journal_;     // journal thread only
   std::unique_ptr<sqlite_detail::Connection> journal_reader_;  // journal thread only
   // Journaled by an earlier run, with their seqs; applied by migrate().
   std::vector<std::pair<uint64_t, Message>> recovered_;
   std::unordered_map<std::string, std::string> journal_conversations_;  // journal thread only
-  std::string last_journaled_id_;  // journal thread only
+  std::string last_journaled_id_;                                       // journal thread only
   bool journaled_id_loaded_ = false;  // journal thread only: max(id) read once
   // Journaled messages with a client id, not applied yet, by sender and
   // client id: a repeat must find them before SQLite has them.
