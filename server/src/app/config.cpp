@@ -237,6 +237,8 @@ Config load_config(const Env& env) {
   c.realtime_queue_bytes = static_cast<std::size_t>(
       int_var(env, "REALTIME_QUEUE_BYTES", 4 * 1024 * 1024, 64 * 1024, 256 * 1024 * 1024));
   c.storage_workers = static_cast<int>(int_var(env, "STORAGE_WORKERS", 64, 2, 512));
+  c.message_apply_delay =
+      std::chrono::milliseconds(int_var(env, "MESSAGE_APPLY_DELAY_MS", 100, 0, 60000));
   if (auto ttl = get(env, "UNUSED_UPLOAD_TTL")) {
     auto seconds = parse_duration_s(*ttl);
     if (!seconds) {

@@ -42,6 +42,8 @@ struct Config {
   std::chrono::milliseconds idle_timeout{60'000};
   std::chrono::milliseconds shutdown_timeout{10'000};
   std::size_t realtime_queue_bytes = 4 * 1024 * 1024;  // per socket, then it is dropped
+  // Journaled messages and receipts wait at most this long for the database.
+  std::chrono::milliseconds message_apply_delay{100};
   int storage_workers = 64;                 // threads that may wait on the database at once
   int64_t unused_upload_ttl_s = 24 * 3600;  // uploads nothing used by then are removed
 };

@@ -52,6 +52,14 @@ TEST(Config, BadValuesNameTheVariable) {
   EXPECT_EQ(error_of({{"CLIENT_URL", "ftp://x"}}).rfind("CLIENT_URL:", 0), 0u);
   EXPECT_EQ(error_of({{"TURN_URLS", "turn:127.0.0.1:3478"}}).rfind("TURN_SECRET:", 0), 0u);
   EXPECT_EQ(error_of({{"CALL_RING_TIMEOUT_MS", "soon"}}).rfind("CALL_RING_TIMEOUT_MS:", 0), 0u);
+  EXPECT_EQ(error_of({{"MESSAGE_APPLY_DELAY_MS", "60001"}}).rfind("MESSAGE_APPLY_DELAY_MS:", 0),
+            0u);
+}
+
+TEST(Config, MessageApplyDelay) {
+  EXPECT_EQ(load_config({}).message_apply_delay, std::chrono::milliseconds(100));
+  EXPECT_EQ(load_config({{"MESSAGE_APPLY_DELAY_MS", "0"}}).message_apply_delay,
+            std::chrono::milliseconds(0));
 }
 
 TEST(Config, OriginalDesignVariablesPointToTheReplacement) {

@@ -75,8 +75,14 @@ void setup_logging(const Config& config) {
   spdlog::flush_every(std::chrono::seconds(1));
 }
 
+store::StoreSettings store_settings(const Config& config) {
+  store::StoreSettings settings;
+  settings.apply_delay = config.message_apply_delay;
+  return settings;
+}
+
 int migrate(const Config& config) {
-  auto store = store::open_store(config.database_url);
+  auto store = store::open_store(config.database_url, store_settings(config));
   int version = store->migrate();
   std::printf("database at schema version %d\n", version);
   return 0;
@@ -99,7 +105,7 @@ std::chrono::milliseconds sweep_interval(const Config& config) {
 
 int serve(const Config& config) {
   setup_logging(config);
-  auto store = store::open_store(config.database_url);
+  auto store = store::open_store(config.database_url, store_settings(config));
   int version = store->migrate();
   std::string secret = resolve_jwt_secret(config);
 

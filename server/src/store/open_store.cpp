@@ -52,21 +52,23 @@ void create_parent_directory(const std::filesystem::path& file) {
 // `sqlite:///abs/x.db` is the absolute path /abs/x.db; `sqlite://./x.db` and
 // `sqlite://x.db` are relative to the working directory. The path is taken
 // literally (no percent-decoding); ":memory:" is a private in-memory database.
-std::unique_ptr<Store> open_sqlite(std::string_view url) {
+std::unique_ptr<Store> open_sqlite(std::string_view url, const StoreSettings& settings) {
   const std::string path(url.substr(url.find(kSeparator) + kSeparator.size()));
   if (path.empty()) {
     throw std::invalid_argument(
         "DATABASE_URL: sqlite:// needs a file path, e.g. sqlite://./data/samwaad.db");
   }
   if (path != ":memory:") create_parent_directory(path);
-  return std::make_unique<SqliteStore>(path);
+  SqliteOptions options;
+  options.apply_delay = settings.apply_delay;
+  return std::make_unique<SqliteStore>(path, std::move(options));
 }
 
 }  // namespace
 
-std::unique_ptr<Store> open_store(const std::string& database_url) {
+std::unique_ptr<Store> open_store(const std::string& database_url, const StoreSettings& settings) {
   const std::string scheme = scheme_of(database_url);
-  if (scheme == "sqlite") return open_sqlite(database_url);
+  if (scheme == "sqlite") return open_sqlite(database_url, settings);
   if (scheme == "postgres" || scheme == "postgresql") {
     throw std::invalid_argument("DATABASE_URL: postgres is not supported by this build yet");
   }

@@ -8,6 +8,7 @@
 // for expected situations ("not found" is an empty optional).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <exception>
 #include <functional>
@@ -255,9 +256,19 @@ class Store {
                                     const std::optional<std::string>& after_id) = 0;
 };
 
+// How a backend runs, beyond where its data is.
+struct StoreSettings {
+  // How long an acknowledged message, and a delivered receipt, may wait before
+  // the database proper has it (SQLite: applied from the message journal, see
+  // sqlite_store.hpp). Longer gathers more into one transaction; reads and
+  // other writes never wait for it.
+  std::chrono::milliseconds apply_delay{100};
+};
+
 // Opens the backend named by a DATABASE_URL (`sqlite:///path/to.db` or
 // `sqlite://relative/path.db`). Throws std::invalid_argument for an
 // unsupported scheme and StoreUnavailable if it cannot be opened.
-std::unique_ptr<Store> open_store(const std::string& database_url);
+std::unique_ptr<Store> open_store(const std::string& database_url,
+                                  const StoreSettings& settings = {});
 
 }  // namespace samwaad::store
