@@ -162,12 +162,25 @@ void Hub::handle_packet(Client& client, sio::Packet packet) {
     case sio::PacketType::disconnect: client.connection->close(); return;
     case sio::PacketType::event:
     case sio::PacketType::binary_event:
-      if (!client.connected || packet.nsp != "/") return;
-      handle_event(client, *packet.data, packet.id);
-      return;
     case sio::PacketType::ack:
     case sio::PacketType::binary_ack:
-      if (client.connected && packet.id) handle_ack(client, *packet.id);
+      if (packet.nsp != "/") return;
+      if (!client.connected) {
+        // Before any CONNECT: not served (as the reference server ignores
+        // packets for a namespace the socket has not joined).
+        if (!client.authenticating) return;
+        if (client.early_packets.size() >= kMaxEarlyPackets) {
+          client.connection->close();
+          return;
+        }
+        client.early_packets.push_back(std::move(packet));
+        return;
+      }
+      if (packet.type == sio::PacketType::event || packet.type == sio::PacketType::binary_event) {
+        handle_event(client, *packet.data, packet.id);
+      } else if (packet.id) {
+        handle_ack(client, *packet.id);
+      }
       return;
     default: client.connection->close(); return;
   }
@@ -223,6 +236,7 @@ void Hub::authenticate(Client& client, const std::string& token, std::optional<u
         c.authenticating = false;
         if (*error || !*principal) {
           if (during_connect) {
+            c.early_packets.clear();
             auto encoded = sio::encode(
                 {sio::PacketType::connect_error, "/", Json{{"message", "unauthorized"}}, {}, 0});
             for (auto& p : sio::to_engineio(std::move(encoded))) c.connection->send(std::move(p));
@@ -247,7 +261,20 @@ void Hub::authenticate(Client& client, const std::string& token, std::optional<u
           ack(c, ack_id, ok({{"user", *user_json}}));
         }
         on_authenticated(c);
+        handle_early_packets(c);
       });
+}
+
+void Hub::handle_early_packets(Client& client) {
+  auto early = std::move(client.early_packets);
+  client.early_packets.clear();
+  const std::string id = client.id;
+  for (auto& packet : early) {
+    // Handling one may drop the client (a kick, a queue over its bound).
+    auto it = clients_.find(id);
+    if (it == clients_.end()) return;
+    handle_packet(*it->second, std::move(packet));
+  }
 }
 
 void Hub::on_authenticated(Client& client) {

@@ -88,6 +88,8 @@ class Hub final : public EngineHandler, public users::PresenceView {
 
   void handle_packet(Client& client, protocol::socketio::Packet packet);
   void handle_connect(Client& client, const protocol::socketio::Packet& packet);
+  // Runs what the client sent while its CONNECT was being answered.
+  void handle_early_packets(Client& client);
   void handle_event(Client& client, const Json& args, std::optional<uint64_t> ack_id);
   void handle_ack(Client& client, uint64_t id);
 

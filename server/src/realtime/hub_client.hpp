@@ -28,6 +28,10 @@ struct Hub::Client {
   bool connected = false;  // CONNECT to "/" accepted
   bool authenticated = false;
   bool authenticating = false;
+  // Events and acks sent after CONNECT but before its answer, by a client
+  // that does not wait for it: handled in order once connected, dropped if
+  // the CONNECT is refused.
+  std::vector<sio::Packet> early_packets;
   std::string user_id;
   std::string session_id;
   std::unique_ptr<Runtime::Timer> auth_timer;
@@ -65,6 +69,9 @@ inline constexpr std::size_t kMaxWatched = 500;
 // from it; reading resumes once half of it is done. Without it a client that
 // sends faster than the store commits grows the server's queues without bound.
 inline constexpr std::size_t kMaxBacklog = 64;
+// Packets held while a CONNECT is being answered; a client sending more
+// than this before the answer is closed.
+inline constexpr std::size_t kMaxEarlyPackets = 64;
 
 inline nlohmann::json ok(nlohmann::json extra = nlohmann::json::object()) {
   extra["ok"] = true;

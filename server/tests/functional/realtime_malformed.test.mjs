@@ -277,6 +277,56 @@ test('raw websocket: events before the Socket.IO CONNECT are not served', async 
   assert.ok(!bGot.some((m) => m.text === 'sneaky'), 'nothing was sent');
 });
 
+// One polling POST carries the CONNECT and two events: the events are decoded
+// while the CONNECT's token is still being checked.
+test('polling: events in the same payload as CONNECT are served once connected, in order', async () => {
+  const base = `${server.base}/socket.io/?EIO=4&transport=polling`;
+  const open = await (await fetch(base)).text();
+  const { sid } = JSON.parse(open.slice(1));
+  const url = `${base}&sid=${sid}`;
+  const packets = [
+    `40${JSON.stringify({ token: A.token })}`,
+    `421["send-message",${JSON.stringify({ to: B.user.id, text: 'early 1', clientId: 'early-1' })}]`,
+    `422["send-message",${JSON.stringify({ to: B.user.id, text: 'early 2', clientId: 'early-2' })}]`,
+  ];
+  const posted = await fetch(url, { method: 'POST', body: packets.join('\x1e') });
+  assert.equal(posted.status, 200);
+  const got = [];
+  const deadline = Date.now() + 5000;
+  while (got.filter((p) => p.startsWith('43')).length < 2 && Date.now() < deadline) {
+    const res = await fetch(url);
+    assert.equal(res.status, 200);
+    got.push(...(await res.text()).split('\x1e'));
+  }
+  const connect = got.findIndex((p) => p.startsWith('40{'));
+  const acks = got.filter((p) => p.startsWith('43')).map((p) => [p[2], JSON.parse(p.slice(3))[0]]);
+  assert.ok(connect >= 0, `connected: ${JSON.stringify(got)}`);
+  assert.deepEqual(acks.map(([id, body]) => [id, body.ok]), [['1', true], ['2', true]]);
+  assert.ok(acks[0][1].message.id < acks[1][1].message.id, 'stored in the order sent');
+  assert.ok(connect < got.findIndex((p) => p.startsWith('43')), 'acked after the CONNECT answer');
+  await waitUntil(() => bGot.some((m) => m.text === 'early 2'), 3000, 'the recipient got them');
+  const texts = bGot.filter((m) => m.text.startsWith('early ')).map((m) => m.text);
+  assert.deepEqual(texts, ['early 1', 'early 2']);
+  await fetch(url, { method: 'POST', body: '1' }).catch(() => {});
+});
+
+test('polling: events in the same payload as a refused CONNECT are dropped', async () => {
+  const base = `${server.base}/socket.io/?EIO=4&transport=polling`;
+  const { sid } = JSON.parse((await (await fetch(base)).text()).slice(1));
+  const url = `${base}&sid=${sid}`;
+  const body = [
+    '40{"token":"not-a-token"}',
+    `421["send-message",${JSON.stringify({ to: B.user.id, text: 'refused early', clientId: 'refused-1' })}]`,
+  ].join('\x1e');
+  assert.equal((await fetch(url, { method: 'POST', body })).status, 200);
+  const got = (await (await fetch(url)).text()).split('\x1e');
+  assert.ok(got.some((p) => p.startsWith('44')), JSON.stringify(got));
+  assert.ok(!got.some((p) => p.startsWith('43')), JSON.stringify(got));
+  await sleep(300);
+  assert.ok(!bGot.some((m) => m.text === 'refused early'), 'nothing was sent');
+  await fetch(url, { method: 'POST', body: '1' }).catch(() => {});
+});
+
 test('polling: malformed payloads and unknown sessions', async () => {
   const base = `${server.base}/socket.io/?EIO=4&transport=polling`;
   // Unknown sid, unsupported protocol version, unknown transport → 400.
