@@ -351,6 +351,84 @@ nlohmann::json ChatService::message_json(const store::Message& message) {
   };
 }
 
+namespace {
+
+// A JSON string as nlohmann's dump writes it. Most fields (ids, times, the
+// usual client id and a plain-ASCII text) need no escaping and are copied;
+// anything else goes through the library.
+void append_json_string(std::string& out, std::string_view s) {
+  const bool plain = std::all_of(s.begin(), s.end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return u >= 0x20 && u < 0x80 && c != '"' && c != '\\';
+  });
+  if (!plain) {
+    out += nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    return;
+  }
+  out += '"';
+  out += s;
+  out += '"';
+}
+
+void append_optional_string(std::string& out, const std::optional<std::string>& s) {
+  if (s) {
+    append_json_string(out, *s);
+  } else {
+    out += "null";
+  }
+}
+
+void append_optional_time(std::string& out, const std::optional<int64_t>& ms) {
+  if (ms) {
+    append_json_string(out, format_iso8601(*ms));
+  } else {
+    out += "null";
+  }
+}
+
+// Attachments are stored as JSON text; parsed and written again, as
+// message_json does, so that a damaged one is null rather than broken JSON.
+void append_stored_json(std::string& out, const std::optional<std::string>& json_text) {
+  out += parsed_or_null(json_text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+}  // namespace
+
+// Keys in the order nlohmann's (sorted) object writes them, so the text is
+// byte for byte what message_json(message).dump() gives (tested).
+std::string ChatService::message_json_text(const store::Message& message) {
+  std::string out;
+  out.reserve(256 + (message.text ? message.text->size() : 0));
+  out += R"({"call":)";
+  append_stored_json(out, message.call_json);
+  out += R"(,"clientId":)";
+  append_optional_string(out, message.client_id);
+  out += R"(,"conversationId":)";
+  append_json_string(out, message.conversation_id);
+  out += R"(,"createdAt":)";
+  append_json_string(out, format_iso8601(message.created_ms));
+  out += R"(,"delivered":)";
+  out += message.delivered_ms ? "true" : "false";
+  out += R"(,"deliveredAt":)";
+  append_optional_time(out, message.delivered_ms);
+  out += R"(,"from":)";
+  append_json_string(out, message.from);
+  out += R"(,"id":)";
+  append_json_string(out, message.id);
+  out += R"(,"image":)";
+  append_stored_json(out, message.image_json);
+  out += R"(,"read":)";
+  out += message.read_ms ? "true" : "false";
+  out += R"(,"readAt":)";
+  append_optional_time(out, message.read_ms);
+  out += R"(,"text":)";
+  append_optional_string(out, message.text);
+  out += R"(,"to":)";
+  append_json_string(out, message.to);
+  out += '}';
+  return out;
+}
+
 store::Conversation ChatService::member_conversation(const std::string& user_id,
                                                      const std::string& conversation_id) const {
   auto conversation = store_.find_conversation(conversation_id);

@@ -105,6 +105,10 @@ class ChatService {
 
   // The contract's Message shape, null for what is absent.
   static nlohmann::json message_json(const store::Message& message);
+  // message_json(message).dump() (compact, invalid UTF-8 replaced), written
+  // directly: the realtime server sends one per message, and building the
+  // document (a map node per key) cost more than the rest of the frame.
+  static std::string message_json_text(const store::Message& message);
 
  private:
   // Inserts (group-committed) with the creation time set now.

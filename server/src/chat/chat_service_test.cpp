@@ -223,6 +223,40 @@ TEST_F(ChatServiceTest, MessageJsonRendersReceiptsAndAttachments) {
   EXPECT_EQ(m["createdAt"], "2023-11-14T22:13:20.000Z");
 }
 
+// The realtime server's direct writer against the document's own dump, for
+// texts that need escaping, non-ASCII and invalid UTF-8, attachments (also a
+// damaged one), receipts and their absence.
+TEST_F(ChatServiceTest, MessageJsonTextIsTheDocumentsDump) {
+  const auto dump = [](const store::Message& m) {
+    return ChatService::message_json(m).dump(-1, ' ', false, json::error_handler_t::replace);
+  };
+  store::Message base;
+  base.id = make_object_id(5, 5, 5);
+  base.conversation_id = make_object_id(6, 6, 6);
+  base.from = asha;
+  base.to = bilal;
+  base.created_ms = 1'700'000'000'000;
+  std::vector<store::Message> cases;
+  for (const char* text : {"hello", "", "say \"hi\"", "back\\slash", "tab\there\nline",
+                           "\x01\x1f\x7f", "नमस्ते 👋", "bad \xff\xfe utf-8", "</script>"}) {
+    store::Message m = base;
+    m.text = text;
+    m.client_id = std::string("c-") + (text[0] == '"' ? "\"q" : "1");
+    cases.push_back(m);
+  }
+  store::Message rich = base;
+  rich.image_json = R"({"url":"/media/a.png","width":640, "format":"png"})";
+  rich.call_json = R"({"id":"c","outcome":"missed","durationMs":0})";
+  rich.delivered_ms = 1'700'000'000'001;
+  rich.read_ms = 1'700'000'000'002;
+  cases.push_back(rich);
+  store::Message damaged = base;
+  damaged.image_json = "{not json";
+  damaged.client_id = "quote\"and\\";
+  cases.push_back(damaged);
+  for (const auto& m : cases) EXPECT_EQ(ChatService::message_json_text(m), dump(m));
+}
+
 TEST_F(ChatServiceTest, SendRefusesSelfUnknownRecipientAndImages) {
   expect_field_error([&] { send(asha, asha, "me"); }, "to");
   expect_field_error([&] { send(asha, "nope", "x"); }, "to");

@@ -504,7 +504,7 @@ void Hub::send_completed(const std::string& client_id, std::optional<uint64_t> a
 }
 
 PushedMessage Hub::pushed(const store::Message& message) {
-  return {message.id, sio::dump_json(chat::ChatService::message_json(message))};
+  return {message.id, chat::ChatService::message_json_text(message)};
 }
 
 void Hub::ack_sent(Client& client, std::optional<uint64_t> ack_id, const PushedMessage& message) {
