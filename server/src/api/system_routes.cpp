@@ -25,6 +25,9 @@ void add_system_routes(http::Router& router, ApiDeps deps) {
   });
 
   router.add("GET", "/metrics", [deps](http::Request&) {
+    for (const auto& gauge : deps.store.gauges()) {
+      deps.metrics.set_gauge(gauge.name, gauge.help, gauge.value);
+    }
     http::Response r;
     r.body = deps.metrics.render();
     r.set_header("content-type", "text/plain; version=0.0.4; charset=utf-8");

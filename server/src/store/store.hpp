@@ -146,6 +146,15 @@ class Store {
   // True when the database answers a trivial query.
   virtual bool ping() = 0;
 
+  // Point-in-time figures of the backend for GET /metrics (name, help,
+  // value); never blocks on the database.
+  struct Gauge {
+    std::string name;
+    std::string help;
+    double value = 0;
+  };
+  virtual std::vector<Gauge> gauges() { return {}; }
+
   // Throws StoreConflict if the (lower-case) email is taken.
   virtual void insert_user(const User& user) = 0;
   virtual std::optional<User> find_user_by_id(const std::string& id) = 0;

@@ -73,6 +73,8 @@ test('health, readiness and metrics', async () => {
     assert.match(metrics.text, /samwaad_http_requests_total\{method="GET",route="\/api\/v1\/users\/me",status="401"\} 1/);
     assert.match(metrics.text, /samwaad_http_request_duration_seconds_bucket\{route="\/healthz",le="\+Inf"\} 1/);
     assert.match(metrics.text, /samwaad_http_open_connections \d+/);
+    assert.match(metrics.text, /samwaad_store_writes_queued \d+/);
+    assert.match(metrics.text, /samwaad_store_messages_unapplied \d+/);
   } finally {
     await server.stop();
   }

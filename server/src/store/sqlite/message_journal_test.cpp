@@ -172,7 +172,15 @@ TEST(SqliteJournal, AnAcknowledgedMessageIsReadableAtOnceAndCountedOnce) {
   const auto repeat = store.insert_message(text_from(ann, bob, "hi again", "c1"));
   EXPECT_TRUE(repeat.duplicate);
   EXPECT_EQ(repeat.message.id, first.message.id);
+  const auto unapplied = [&store] {
+    for (const auto& gauge : store.gauges()) {
+      if (gauge.name == "samwaad_store_messages_unapplied") return gauge.value;
+    }
+    return -1.0;
+  };
+  EXPECT_EQ(unapplied(), 1.0);  // only in the journal, for 10 s
   const auto page = store.list_messages(first.message.conversation_id, 10, {}, {});
+  EXPECT_EQ(unapplied(), 0.0);  // the read brought it in
   ASSERT_EQ(page.messages.size(), 1u);
   EXPECT_EQ(page.messages[0].id, first.message.id);
   const auto summaries = store.list_conversations(bob.id, 10, {});

@@ -1255,6 +1255,23 @@ bool SqliteStore::try_batch(const std::vector<std::shared_ptr<PendingWrite>>& ba
   }
 }
 
+std::vector<Store::Gauge> SqliteStore::gauges() {
+  std::size_t queued = 0;
+  std::size_t unapplied = 0;
+  {
+    std::lock_guard lock(queue_mutex_);
+    queued = queue_.size();
+    unapplied = unapplied_.size();
+  }
+  return {
+      {"samwaad_store_writes_queued", "Writes waiting for the SQLite committer",
+       static_cast<double>(queued)},
+      {"samwaad_store_messages_unapplied",
+       "Acknowledged messages in the message journal not yet applied to SQLite",
+       static_cast<double>(unapplied)},
+  };
+}
+
 GroupCommitStats SqliteStore::group_commit_stats() const {
   return {commit_transactions_.load(std::memory_order_relaxed),
           commit_writes_.load(std::memory_order_relaxed)};

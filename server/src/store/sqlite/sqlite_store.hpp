@@ -81,6 +81,7 @@ class SqliteStore final : public Store {
   int migrate() override;
   int schema_version() override;
   bool ping() override;
+  std::vector<Gauge> gauges() override;
 
   void insert_user(const User& user) override;
   std::optional<User> find_user_by_id(const std::string& id) override;
