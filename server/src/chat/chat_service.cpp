@@ -379,11 +379,7 @@ void append_optional_string(std::string& out, const std::optional<std::string>& 
 }
 
 void append_optional_time(std::string& out, const std::optional<int64_t>& ms) {
-  if (ms) {
-    append_json_string(out, format_iso8601(*ms));
-  } else {
-    out += "null";
-  }
+  append_optional_string(out, ms ? std::optional(format_iso8601(*ms)) : std::nullopt);
 }
 
 // Attachments are stored as JSON text; parsed and written again, as

@@ -67,9 +67,6 @@ class MessageJournal {
   // Empties both segments (everything recovered is durable elsewhere).
   void reset();
 
-  uint64_t last_seq() const { return next_seq_ - 1; }
-  const std::string& base_path() const { return base_path_; }
-
  private:
   struct Segment {
     int fd = -1;

@@ -702,6 +702,12 @@ void advance_read_mark(Connection& conn, const std::string& conversation_id, int
 using sqlite_detail::Connection;
 using sqlite_detail::Query;
 
+namespace {
+// A journaled message's key among the pending ones: sender and client id
+// (user ids are hex, so no '\n' in them). Only for messages with a client id.
+std::string pending_key(const Message& message) { return message.from + '\n' + *message.client_id; }
+}  // namespace
+
 SqliteStore::SqliteStore(const std::string& path, SqliteOptions options)
     : apply_delay_(options.apply_delay), on_group_commit_(std::move(options.on_group_commit)) {
   if (sqlite3_threadsafe() == 0) {
@@ -731,7 +737,7 @@ SqliteStore::SqliteStore(const std::string& path, SqliteOptions options)
         Message message = sqlite_detail::decode_message(record.payload);
         if (message.id > last_journaled_id_) last_journaled_id_ = message.id;
         if (message.client_id) {
-          pending_by_client_.emplace(message.from + '\n' + *message.client_id, message);
+          pending_by_client_.emplace(pending_key(message), message);
         }
         recovered_.emplace_back(record.seq, std::move(message));
       }
@@ -1473,8 +1479,7 @@ void SqliteStore::journal_batch(std::vector<JournalInsert>& batch) {
     for (std::size_t i = 0; i < count; ++i) {
       const Message& m = batch[i].message;
       if (!m.client_id) continue;
-      if (auto it = pending_by_client_.find(m.from + '\n' + *m.client_id);
-          it != pending_by_client_.end()) {
+      if (auto it = pending_by_client_.find(pending_key(m)); it != pending_by_client_.end()) {
         results[i] = {it->second, true};
         repeated[i] = 1;
       }
@@ -1513,7 +1518,7 @@ void SqliteStore::journal_batch(std::vector<JournalInsert>& batch) {
       std::lock_guard lock(pending_mutex_);
       for (std::size_t i : journaled) {
         const Message& m = results[i].message;
-        if (m.client_id) pending_by_client_.erase(m.from + '\n' + *m.client_id);
+        if (m.client_id) pending_by_client_.erase(pending_key(m));
       }
       journaled.clear();
     }
@@ -1543,7 +1548,7 @@ InsertedMessage SqliteStore::prepare_journaled(const Message& message) {
   stored.id = next_journaled_id();
   if (stored.client_id) {
     std::lock_guard lock(pending_mutex_);
-    auto [it, added] = pending_by_client_.emplace(stored.from + '\n' + *stored.client_id, stored);
+    auto [it, added] = pending_by_client_.emplace(pending_key(stored), stored);
     if (!added) return {it->second, true};  // repeated within the batch
   }
   return {std::move(stored), false};
@@ -1588,7 +1593,7 @@ std::shared_ptr<SqliteStore::PendingWrite> SqliteStore::apply_write(const Messag
   auto write = std::make_shared<PendingWrite>();
   write->lazy = true;
   write->journal_seq = seq;
-  if (stored.client_id) write->pending_key = stored.from + '\n' + *stored.client_id;
+  if (stored.client_id) write->pending_key = pending_key(stored);
   write->run = [this, stored](Connection& conn) { apply_journaled(conn, stored); };
   write->done = [](const std::exception_ptr&) {};  // note_applied handles the outcome
   return write;
