@@ -21,6 +21,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <mutex>
 #include <random>
 #include <string>
@@ -155,6 +156,9 @@ struct Options {
   int batch = 50;
   int rounds = 1000;
   int prefill_rounds = 1000;
+  // How clients make their clientIds: "v4" (random UUIDs), "v7" (time-ordered
+  // UUIDs, as the web client sends) or "seq" (a counter per sender).
+  std::string client_ids = "v7";
   std::string dir;
 };
 
@@ -163,6 +167,23 @@ double process_cpu_us() {
   getrusage(RUSAGE_SELF, &usage);
   auto us = [](const timeval& t) { return t.tv_sec * 1e6 + static_cast<double>(t.tv_usec); };
   return us(usage.ru_utime) + us(usage.ru_stime);
+}
+
+// CPU time (ns) of this process's threads with the given name (the store
+// names its committer and journal threads), from /proc.
+double thread_cpu_us(const std::string& name) {
+  double total = 0;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream comm(task.path() / "comm");
+    std::string got;
+    std::getline(comm, got);
+    if (got != name) continue;
+    std::ifstream schedstat(task.path() / "schedstat");
+    double ns = 0;
+    schedstat >> ns;
+    total += ns / 1e3;
+  }
+  return total;
 }
 
 // Counts completions down to zero, reusable round after round.
@@ -216,15 +237,18 @@ class Workload {
     }
   }
 
-  // Two rounds in flight, so the next one is queued while the committer
-  // syncs: batches then have the same size from run to run, as under load,
-  // instead of depending on when the committer thread happens to wake.
+  // Two rounds of inserts in flight, so the next one is queued while the
+  // journal syncs: batches then have the same size from run to run, as under
+  // load, instead of depending on when a thread happens to wake. Receipts
+  // pace nothing (the hub waits for none): they are waited for at the end.
   void run(int rounds) {
     for (int r = 0; r < rounds; ++r) {
       queue_round(r % 2);
       pending_[(r + 1) % 2].wait();
     }
     pending_[(rounds - 1) % 2].wait();
+    queue_receipts();  // of the last round
+    receipts_.wait();
   }
 
  private:
@@ -234,18 +258,40 @@ class Workload {
   }
 
   void queue_round(int slot) {
+    Pending& pending = pending_[slot];
+    pending.add(options_.batch);
+    for (int i = 0; i < options_.batch; ++i) send_one(pending);
+    queue_receipts();
+  }
+
+  // The receipts of the messages acknowledged since the last call.
+  void queue_receipts() {
     std::vector<Sent> acks;
     {
       std::lock_guard lock(sent_mutex_);
       acks.swap(sent_);
     }
-    Pending& pending = pending_[slot];
-    pending.add(options_.batch + static_cast<int>(acks.size()));
-    for (int i = 0; i < options_.batch; ++i) send_one(pending);
+    receipts_.add(static_cast<int>(acks.size()));
     for (Sent& s : acks) {
       store_.mark_delivered_async(std::move(s.id), std::move(s.to), now_ms(),
-                                  [&pending](auto, std::exception_ptr) { pending.done(); });
+                                  [this](auto, std::exception_ptr) { receipts_.done(); });
     }
+  }
+
+  std::string client_id(std::size_t from) {
+    if (options_.client_ids == "seq") {
+      return format("18f2a9c3-%zu-%012llu", from, static_cast<unsigned long long>(seq_));
+    }
+    // 48 bits of milliseconds (v7) or random bits (v4), then random bits.
+    const uint64_t high = options_.client_ids == "v4"
+                              ? rng64_()
+                              : (static_cast<uint64_t>(now_ms()) << 16) | (rng64_() & 0xffff);
+    const uint64_t low = rng64_();
+    return format(
+        "%08llx-%04llx-%04llx-%04llx-%012llx", static_cast<unsigned long long>(high >> 32),
+        static_cast<unsigned long long>((high >> 16) & 0xffff),
+        static_cast<unsigned long long>(high & 0xffff), static_cast<unsigned long long>(low >> 48),
+        static_cast<unsigned long long>(low & 0xffffffffffffULL));
   }
 
   void send_one(Pending& pending) {
@@ -259,7 +305,7 @@ class Workload {
     m.created_ms = now_ms();
     m.text = format("b%lld.%llu", static_cast<long long>(m.created_ms),
                     static_cast<unsigned long long>(seq_));
-    m.client_id = format("18f2a9c3-%zu-%llu", from, static_cast<unsigned long long>(seq_));
+    m.client_id = client_id(from);
     ++seq_;
     store_.insert_message_async(
         std::move(m),
@@ -276,8 +322,10 @@ class Workload {
   Options options_;
   std::vector<std::string> users_;
   std::mt19937 rng_{42};
+  std::mt19937_64 rng64_{7};
   uint64_t seq_ = 0;
-  Pending pending_[2];  // per round slot
+  Pending pending_[2];  // inserts, per round slot
+  Pending receipts_;
   std::mutex sent_mutex_;
   std::vector<Sent> sent_;  // guarded by sent_mutex_: delivered next round
 };
@@ -295,6 +343,8 @@ Options parse(int argc, char** argv) {
       options.rounds = std::atoi(value);
     else if (flag == "--prefill-rounds")
       options.prefill_rounds = std::atoi(value);
+    else if (flag == "--client-ids")
+      options.client_ids = value;
     else if (flag == "--dir")
       options.dir = value;
     else {
@@ -324,15 +374,24 @@ int main(int argc, char** argv) {
     workload.run(options.prefill_rounds);
 
     const double cpu0 = process_cpu_us();
+    const double commit0 = thread_cpu_us("store-commit");
+    const double journal0 = thread_cpu_us("store-journal");
+    const auto folded0 = store.group_commit_stats().folded_receipts;
     const uint64_t frames0 = counts.wal_frames, pages0 = counts.db_pages, syncs0 = counts.syncs;
     const auto commits0 = store.group_commit_stats().transactions;
     workload.run(options.rounds);
     const double cpu = process_cpu_us() - cpu0;
+    const double commit = thread_cpu_us("store-commit") - commit0;
+    const double journal = thread_cpu_us("store-journal") - journal0;
     const double messages = static_cast<double>(options.rounds) * options.batch;
     std::printf(
-        "{\"messages\":%.0f,\"cpu_us_per_msg\":%.2f,\"wal_frames_per_msg\":%.3f,"
+        "{\"messages\":%.0f,\"cpu_us_per_msg\":%.2f,\"committer_us_per_msg\":%.2f,"
+        "\"journal_us_per_msg\":%.2f,\"folded_receipts_per_msg\":%.3f,"
+        "\"wal_frames_per_msg\":%.3f,"
         "\"db_pages_per_msg\":%.3f,\"syncs_per_msg\":%.3f,\"commits_per_round\":%.2f}\n",
-        messages, cpu / messages, static_cast<double>(counts.wal_frames - frames0) / messages,
+        messages, cpu / messages, commit / messages, journal / messages,
+        static_cast<double>(store.group_commit_stats().folded_receipts - folded0) / messages,
+        static_cast<double>(counts.wal_frames - frames0) / messages,
         static_cast<double>(counts.db_pages - pages0) / messages,
         static_cast<double>(counts.syncs - syncs0) / messages,
         static_cast<double>(store.group_commit_stats().transactions - commits0) / options.rounds);

@@ -9,6 +9,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <mutex>
+#include <optional>
+#include <semaphore>
 #include <string>
 #include <vector>
 
@@ -188,6 +191,79 @@ TEST(SqliteJournal, AnAcknowledgedMessageIsReadableAtOnceAndCountedOnce) {
   EXPECT_EQ(summaries[0].unread_count, 1);
   // And once applied, the repeat is found in SQLite.
   EXPECT_TRUE(store.insert_message(text_from(ann, bob, "again", "c1")).duplicate);
+}
+
+// A receipt queued while its message waits to be applied is written with the
+// insert (no update of its own): the outcome must be what the update gives.
+TEST(SqliteJournal, AReceiptBeforeTheApplyIsWrittenWithTheInsert) {
+  TempDir dir;
+  SqliteOptions options;
+  options.apply_delay = std::chrono::seconds(10);  // the read below applies both
+  SqliteStore store(dir.path().string() + "/db.sqlite", options);
+  store.migrate();
+  const auto ann = user_named("ann", 1), bob = user_named("bob", 2);
+  store.insert_user(ann);
+  store.insert_user(bob);
+  const auto first = store.insert_message(text_from(ann, bob, "first", "c0")).message;
+  store.find_message(first.id);  // applies it
+  const auto sent = store.insert_message(text_from(ann, bob, "hi", "c1")).message;
+  const auto other = store.insert_message(text_from(ann, bob, "other", "c2")).message;
+  // Outcomes by receipt, in completion order.
+  std::mutex mutex;
+  std::vector<std::optional<Message>> outcomes;
+  std::binary_semaphore finished{0};
+  const auto receipt = [&](const std::string& id, const User& recipient, int64_t at, bool last) {
+    store.mark_delivered_async(id, recipient.id, at,
+                               [&, last](std::optional<Message> m, std::exception_ptr error) {
+                                 EXPECT_FALSE(error);
+                                 std::lock_guard lock(mutex);
+                                 outcomes.push_back(std::move(m));
+                                 if (last) finished.release();
+                               });
+  };
+  receipt(sent.id, bob, 1'700'000'001'000, false);
+  receipt(sent.id, bob, 1'700'000'002'000, false);   // delivered already
+  receipt(other.id, ann, 1'700'000'003'000, false);  // not addressed to ann
+  receipt(other.id, bob, 1'700'000'004'000, true);
+  const auto before = store.group_commit_stats().folded_receipts;
+  store.find_message(sent.id);  // applies both messages and the receipts
+  finished.acquire();
+  EXPECT_EQ(store.group_commit_stats().folded_receipts - before, 4u);
+  ASSERT_EQ(outcomes.size(), 4u);
+  ASSERT_TRUE(outcomes[0]);
+  EXPECT_EQ(outcomes[0]->id, sent.id);
+  EXPECT_EQ(outcomes[0]->delivered_ms, 1'700'000'001'000);
+  EXPECT_FALSE(outcomes[1]);
+  EXPECT_FALSE(outcomes[2]);
+  ASSERT_TRUE(outcomes[3]);
+  EXPECT_EQ(outcomes[3]->delivered_ms, 1'700'000'004'000);
+  // What the receipt reported is what is stored, field by field.
+  for (const auto& reported : {*outcomes[0], *outcomes[3]}) {
+    const auto stored = store.find_message(reported.id);
+    ASSERT_TRUE(stored);
+    EXPECT_EQ(stored->conversation_id, reported.conversation_id);
+    EXPECT_EQ(stored->from, reported.from);
+    EXPECT_EQ(stored->to, reported.to);
+    EXPECT_EQ(stored->text, reported.text);
+    EXPECT_EQ(stored->client_id, reported.client_id);
+    EXPECT_EQ(stored->delivered_ms, reported.delivered_ms);
+    EXPECT_EQ(stored->read_ms, reported.read_ms);
+    EXPECT_EQ(stored->created_ms, reported.created_ms);
+  }
+  // Only the first message is still undelivered; unread counts are untouched.
+  const auto undelivered = store.list_undelivered(bob.id, 10, {});
+  ASSERT_EQ(undelivered.size(), 1u);
+  EXPECT_EQ(undelivered[0].text, "first");
+  EXPECT_EQ(store.list_conversations(bob.id, 10, {})[0].unread_count, 3);
+  // Once applied, a receipt is an update again, with the same outcome.
+  const auto later = store.insert_message(text_from(bob, ann, "later", "c3")).message;
+  store.find_message(later.id);
+  const auto folded = store.group_commit_stats().folded_receipts;
+  receipt(later.id, ann, 1'700'000'005'000, true);
+  finished.acquire();
+  EXPECT_EQ(store.group_commit_stats().folded_receipts, folded);
+  ASSERT_TRUE(outcomes.back());
+  EXPECT_EQ(outcomes.back()->delivered_ms, 1'700'000'005'000);
 }
 
 // A process that dies after the journal's sync but before the apply: the

@@ -5,6 +5,7 @@
 // store's typed exceptions.
 #include "store/sqlite/sqlite_store.hpp"
 
+#include <pthread.h>
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -748,8 +749,18 @@ SqliteStore::SqliteStore(const std::string& path, SqliteOptions options)
     }
     journal_reader_ = std::make_unique<Connection>(path, Connection::Role::reader);
   }
-  committer_ = std::thread([this] { commit_loop(); });
-  if (journal_) journal_thread_ = std::thread([this] { journal_loop(); });
+  // Named, so that per-thread tools (top -H, perf, /proc/<pid>/task) tell
+  // the store's threads from the I/O thread.
+  committer_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "store-commit");
+    commit_loop();
+  });
+  if (journal_) {
+    journal_thread_ = std::thread([this] {
+      pthread_setname_np(pthread_self(), "store-journal");
+      journal_loop();
+    });
+  }
 }
 
 // Out of line because Connection is incomplete in the header.
@@ -1134,6 +1145,7 @@ void SqliteStore::commit_loop() {
     batch.swap(queue_);
     urgent_queued_ = 0;
     lock.unlock();
+    fold_receipts(batch);
     run_batch(batch);
     note_applied(batch);
     // In queue order, so one thread's asynchronous writes complete in the
@@ -1148,6 +1160,39 @@ void SqliteStore::commit_loop() {
     batch.clear();
     lock.lock();
   }
+}
+
+// With the apply delay, a recipient's ack nearly always arrives before its
+// message is applied, so both are in one batch. Inserting the row delivered
+// spares the receipt's own update (an index look-up, the row written again)
+// and the row's entry in the undelivered index, added and removed in one
+// commit: together a third of the committer's CPU at 10,000 msg/s (perf).
+void SqliteStore::fold_receipts(const std::vector<std::shared_ptr<PendingWrite>>& batch) {
+  std::unordered_map<std::string_view, Message*> inserted;  // by message id
+  uint64_t folded = 0;
+  for (const auto& write : batch) {
+    if (write->applies) {
+      inserted[write->applies->id] = write->applies.get();
+    } else if (write->receipt) {
+      const auto& receipt = *write->receipt;
+      auto it = inserted.find(receipt.message_id);
+      if (it == inserted.end()) continue;  // applied already: its update runs
+      Message& message = *it->second;
+      // Otherwise (not theirs, or delivered already) the update would find
+      // no row, and the result stays empty.
+      if (message.to == receipt.recipient_id && !message.delivered_ms) {
+        message.delivered_ms = receipt.now_ms;
+        *receipt.result = message;
+      }
+      write->run = nullptr;
+      ++folded;
+    } else {
+      // Any other write may change these messages (a read mark): nothing
+      // folds across it, so that each write sees what the earlier ones did.
+      inserted.clear();
+    }
+  }
+  folded_receipts_.fetch_add(folded, std::memory_order_relaxed);
 }
 
 void SqliteStore::note_applied(const std::vector<std::shared_ptr<PendingWrite>>& batch) {
@@ -1235,6 +1280,7 @@ bool SqliteStore::try_batch(const std::vector<std::shared_ptr<PendingWrite>>& ba
   sqlite_detail::Transaction tx(*writer_);
   try {
     for (const auto& write : batch) {
+      if (!write->run) continue;  // folded into an earlier write
       if (!isolate) {
         write->run(*writer_);
         continue;
@@ -1280,7 +1326,8 @@ std::vector<Store::Gauge> SqliteStore::gauges() {
 
 GroupCommitStats SqliteStore::group_commit_stats() const {
   return {commit_transactions_.load(std::memory_order_relaxed),
-          commit_writes_.load(std::memory_order_relaxed)};
+          commit_writes_.load(std::memory_order_relaxed),
+          folded_receipts_.load(std::memory_order_relaxed)};
 }
 
 std::size_t SqliteStore::queued_writes() {
@@ -1594,7 +1641,10 @@ std::shared_ptr<SqliteStore::PendingWrite> SqliteStore::apply_write(const Messag
   write->lazy = true;
   write->journal_seq = seq;
   if (stored.client_id) write->pending_key = pending_key(stored);
-  write->run = [this, stored](Connection& conn) { apply_journaled(conn, stored); };
+  write->applies = std::make_shared<Message>(stored);
+  write->run = [this, message = write->applies](Connection& conn) {
+    apply_journaled(conn, *message);
+  };
   write->done = [](const std::exception_ptr&) {};  // note_applied handles the outcome
   return write;
 }
@@ -1651,18 +1701,22 @@ std::optional<Message> SqliteStore::mark_delivered(const std::string& message_id
 
 void SqliteStore::mark_delivered_async(std::string message_id, std::string recipient_id,
                                        int64_t now_ms, DeliveredDone done) {
-  auto result = std::make_shared<std::optional<Message>>();
-  group_commit_async(
-      [message_id = std::move(message_id), recipient_id = std::move(recipient_id), now_ms,
-       result](Connection& conn) {
-        *result = mark_delivered_now(conn, message_id, recipient_id, now_ms);
-      },
-      [result, done = std::move(done)](const std::exception_ptr& error) {
-        done(error ? std::nullopt : std::move(*result), error);
-      },
-      // The sender's tick may wait for company: nobody is blocked on it,
-      // and batched with the journaled messages it writes the same pages.
-      journal_ != nullptr);
+  auto write = std::make_shared<PendingWrite>();
+  write->receipt = PendingWrite::Receipt{std::move(message_id), std::move(recipient_id), now_ms,
+                                         std::make_shared<std::optional<Message>>()};
+  write->run = [receipt = *write->receipt](Connection& conn) {
+    *receipt.result =
+        mark_delivered_now(conn, receipt.message_id, receipt.recipient_id, receipt.now_ms);
+  };
+  write->done = [result = write->receipt->result,
+                 done = std::move(done)](const std::exception_ptr& error) {
+    done(error ? std::nullopt : std::move(*result), error);
+  };
+  // The sender's tick may wait for company: nobody is blocked on it, and
+  // batched with the journaled messages it writes the same pages (or folds
+  // into their inserts).
+  write->lazy = journal_ != nullptr;
+  enqueue_write(std::move(write));
 }
 
 ReadResult SqliteStore::mark_read_up_to(const std::string& reader_id,

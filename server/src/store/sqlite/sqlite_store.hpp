@@ -66,6 +66,9 @@ struct SqliteOptions {
 struct GroupCommitStats {
   uint64_t transactions = 0;  // group-commit transactions run
   uint64_t writes = 0;        // writes they carried
+  // Delivered receipts written as part of their message's insert (see
+  // fold_receipts) instead of as an update of their own.
+  uint64_t folded_receipts = 0;
 };
 
 class SqliteStore final : public Store {
@@ -154,6 +157,17 @@ class SqliteStore final : public Store {
     // pending_by_client_ (empty without a client id).
     uint64_t journal_seq = 0;
     std::string pending_key;
+    // The message that `run` inserts, for a journaled message: a receipt in
+    // the same batch may still change it (fold_receipts).
+    std::shared_ptr<Message> applies;
+    // A delivered receipt: what it marks, and where its outcome goes.
+    struct Receipt {
+      std::string message_id;
+      std::string recipient_id;
+      int64_t now_ms = 0;
+      std::shared_ptr<std::optional<Message>> result;
+    };
+    std::optional<Receipt> receipt;
   };
   // A message waiting for the journal thread.
   struct JournalInsert {
@@ -178,6 +192,9 @@ class SqliteStore final : public Store {
   // After a batch: notes which journaled messages are applied now, and
   // queues again those whose apply failed (they are acknowledged already).
   void note_applied(const std::vector<std::shared_ptr<PendingWrite>>& batch);
+  // Writes each receipt whose message is inserted earlier in the batch as
+  // part of that insert, and drops its own update.
+  void fold_receipts(const std::vector<std::shared_ptr<PendingWrite>>& batch);
 
   // The journal thread: takes the queued inserts, journals them in one
   // append (one sync), queues their applies, completes them, repeats.
@@ -279,6 +296,7 @@ class SqliteStore final : public Store {
   bool journal_stopping_ = false;             // guarded by journal_mutex_
   std::atomic<uint64_t> commit_transactions_{0};
   std::atomic<uint64_t> commit_writes_{0};
+  std::atomic<uint64_t> folded_receipts_{0};
   std::thread committer_;  // last: started once everything above exists
   std::thread journal_thread_;
 };
