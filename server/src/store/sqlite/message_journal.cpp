@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -118,6 +119,11 @@ MessageJournal::MessageJournal(std::string base_path, std::size_t segment_bytes)
     errno = saved;
     fail_errno("lock " + base_path_);
   }
+  for (auto& segment : segments_) {
+    struct stat st {};
+    if (::fstat(segment.fd, &st) != 0) fail_errno("stat " + base_path_);
+    segment.allocated = static_cast<std::size_t>(st.st_size);
+  }
   sync_directory(base_path_);
 }
 
@@ -146,10 +152,12 @@ std::vector<MessageJournal::Record> MessageJournal::recover() {
     }
     segment.size = at;
     segment.last_seq = previous;
-    // Cut a torn tail, so the next append is followed by nothing old.
+    // Cut what follows (zeros, a torn record, older records), so that no
+    // record can follow what is appended next unless it is newer.
     if (at != data.size() && ::ftruncate(segment.fd, static_cast<off_t>(at)) != 0) {
       fail_errno("truncate " + base_path_);
     }
+    segment.allocated = at;
   }
   std::sort(records.begin(), records.end(),
             [](const Record& a, const Record& b) { return a.seq < b.seq; });
@@ -161,7 +169,21 @@ std::vector<MessageJournal::Record> MessageJournal::recover() {
 void MessageJournal::truncate(Segment& segment) {
   if (::ftruncate(segment.fd, 0) != 0) fail_errno("truncate " + base_path_);
   segment.size = 0;
+  segment.allocated = 0;
   segment.last_seq = 0;
+}
+
+void MessageJournal::extend(Segment& segment, std::size_t end) {
+  if (end <= segment.allocated) return;
+  // A megabyte holds ~5,000 messages: one sync in that many grows the file.
+  const std::size_t step = std::min<std::size_t>(std::size_t{1} << 20, segment_bytes_);
+  const std::size_t target = end + step;
+  static const std::string zeros(std::size_t{64} << 10, '\0');
+  for (std::size_t at = segment.allocated; at < target; at += zeros.size()) {
+    write_all(segment.fd, std::string_view(zeros).substr(0, std::min(zeros.size(), target - at)),
+              static_cast<off_t>(at));
+  }
+  segment.allocated = target;
 }
 
 uint64_t MessageJournal::append(const std::vector<std::string>& payloads) {
@@ -169,7 +191,9 @@ uint64_t MessageJournal::append(const std::vector<std::string>& payloads) {
   Segment* segment = &segments_[active_];
   Segment& other = segments_[1 - active_];
   if (segment->size >= segment_bytes_ && other.last_seq <= released_) {
-    truncate(other);
+    // Overwritten from the start, not truncated: its length stays allocated.
+    other.size = 0;
+    other.last_seq = 0;
     active_ = 1 - active_;
     segment = &other;
   }
@@ -186,6 +210,7 @@ uint64_t MessageJournal::append(const std::vector<std::string>& payloads) {
     buffer += payload;
     ++seq;
   }
+  extend(*segment, segment->size + buffer.size());
   write_all(segment->fd, buffer, static_cast<off_t>(segment->size));
   if (::fdatasync(segment->fd) != 0) fail_errno("sync " + base_path_);
   segment->size += buffer.size();

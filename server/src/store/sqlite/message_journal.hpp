@@ -13,9 +13,17 @@
 // Records live in two segment files used in turn. New records go to the
 // active one; when it has grown past `segment_bytes` and the other one holds
 // nothing still needed (every record in it is at or below what `release` was
-// told), that other one is emptied and becomes active. Each record is framed
-// as [payload length u32][crc32 of seq and payload u32][seq u64][payload],
-// little-endian, so recovery stops at a torn or stale tail.
+// told), that other one is overwritten from its start and becomes active. Each
+// record is framed as [payload length u32][crc32 of seq and payload u32]
+// [seq u64][payload], little-endian, and seqs only grow, so recovery stops at
+// a torn tail, at zeros, and at the older records a reused segment still
+// holds past the new ones.
+//
+// Files are extended ahead of the records, with zeros written (not
+// fallocate's unwritten extents, whose first write is a metadata change too):
+// a sync of records written inside the file's length flushes data only,
+// whereas an append that grows the file also commits the file system's
+// journal (the new length) on every sync.
 //
 // One writer thread at a time (append, release); not thread-safe by itself.
 #pragma once
@@ -70,10 +78,13 @@ class MessageJournal {
  private:
   struct Segment {
     int fd = -1;
-    std::size_t size = 0;   // bytes of intact records
-    uint64_t last_seq = 0;  // highest seq in it, 0 if none
+    std::size_t size = 0;       // bytes of intact records
+    std::size_t allocated = 0;  // the file's length: records, then zeros or older records
+    uint64_t last_seq = 0;      // highest seq in it, 0 if none
   };
   void truncate(Segment& segment);
+  // Makes the file at least `end` bytes long, plus room for the next records.
+  void extend(Segment& segment, std::size_t end);
 
   std::string base_path_;
   std::size_t segment_bytes_;

@@ -42,6 +42,9 @@ TEST(MessageJournal, RecoversWhatWasAppendedInOrder) {
     EXPECT_EQ(journal.append({"one", "two"}), 2u);
     EXPECT_EQ(journal.append({std::string(1000, 'x')}), 3u);
     EXPECT_EQ(journal.append({}), 0u);
+    // The file is extended ahead of its records (with zeros), so a sync need
+    // not commit a new length.
+    EXPECT_GT(std::filesystem::file_size(base + "-0"), 3 * 16 + 3 + 3 + 1000);
   }
   MessageJournal journal(base);
   const auto records = journal.recover();
@@ -62,8 +65,8 @@ TEST(MessageJournal, StopsAtATornOrCorruptTailAndOverwritesIt) {
     journal.append({"kept", "torn"});
   }
   const std::string segment = base + "-0";
-  const auto full = std::filesystem::file_size(segment);
-  std::filesystem::resize_file(segment, full - 2);  // the last record lost its end
+  const std::size_t records_end = 2 * 16 + 4 + 4;          // two headers, two payloads
+  std::filesystem::resize_file(segment, records_end - 2);  // the last record lost its end
   {
     MessageJournal journal(base);
     EXPECT_EQ(payloads_of(journal.recover()), std::vector<std::string>{"kept"});
@@ -91,8 +94,11 @@ TEST(MessageJournal, ReusesASegmentOnlyOnceItsRecordsAreReleased) {
     journal.append({big, big});       // 5, 6: segment 1 too
     journal.append({big});            // 7: 1 is full but 0 holds 1..3, not released
     journal.release(3);
-    journal.append({big});  // 8: segment 1 is full, 0 is free: emptied and reused
+    journal.append({big});  // 8: segment 1 is full, 0 is free: overwritten from its start
   }
+  // Segment 0 still holds records 2 and 3 behind 8 (it is overwritten, not
+  // truncated); recovery must stop at them, as they are older.
+  EXPECT_GE(std::filesystem::file_size(base + "-0"), 3 * (16 + big.size()));
   MessageJournal journal(base, 1000);
   const auto records = journal.recover();
   std::vector<uint64_t> seqs;
