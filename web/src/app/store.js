@@ -5,6 +5,7 @@ import { createInertRealtime } from './realtime.js'
 import { authReducer, loggedIn, loggedOut } from '../features/auth/authSlice.js'
 import { persistAuth, watchOtherTabs } from '../features/auth/authStorage.js'
 import { chatReducer } from '../features/chat/chatSlice.js'
+import { persistOutbox } from '../features/chat/outboxStorage.js'
 import { presenceReducer } from '../features/chat/presenceSlice.js'
 import { startChatListeners } from '../features/chat/chatListeners.js'
 import { callReducer } from '../features/call/callSlice.js'
@@ -53,7 +54,8 @@ startChatListeners(listener.startListening)
 
 /**
  * Builds a store. Tests pass `preloadedState`; without it the session is read
- * back from localStorage. The session is written to storage on every change.
+ * back from localStorage. The session, and each user's outbox (messages not
+ * acknowledged yet), are written to storage on every change.
  * Thunks get `{realtime}` as their extra argument: the app passes the real
  * connection (realtime.js), tests a fake; the default is never connected.
  *
@@ -69,7 +71,10 @@ export function makeStore(preloadedState, { storage, realtime = createInertRealt
         .prepend(listener.middleware)
         .concat(api.middleware),
   })
-  if (storage !== null) persistAuth(store, storage ?? undefined)
+  if (storage !== null) {
+    persistAuth(store, storage ?? undefined)
+    persistOutbox(store, storage ?? undefined)
+  }
   return store
 }
 

@@ -167,6 +167,12 @@ const chatSlice = createSlice({
     outboxDiscarded(state, { payload: clientId }) {
       state.outbox = state.outbox.filter((item) => item.clientId !== clientId)
     },
+    /** Items kept from an earlier page load (outboxStorage.js): older than any of this one's. */
+    outboxRestored(state, { payload: items }) {
+      const known = new Set(state.outbox.map((item) => item.clientId))
+      const restored = items.filter((item) => !known.has(item.clientId))
+      if (restored.length) state.outbox = [...restored, ...state.outbox]
+    },
     /** The server acknowledged one of our sends. */
     messageSent(state, { payload: { message } }) {
       addMessages(state, message.to, [message])
@@ -227,6 +233,7 @@ export const {
   outboxFailed,
   outboxRetried,
   outboxDiscarded,
+  outboxRestored,
   messageSent,
   messagesReadByMe,
 } = chatSlice.actions

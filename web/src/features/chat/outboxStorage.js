@@ -1,0 +1,113 @@
+// Keeps each user's outbox in localStorage, so that what they wrote while
+// offline survives a reload or a closed tab and goes out at the next connect.
+// Items keep their clientId: one sent again (from a second tab, or after an
+// ack that never came) is still stored once by the server. An image whose
+// upload has not finished needs the picked File, which storage cannot hold:
+// such items are not kept. An explicit logout forgets the user's outbox (a
+// shared computer); an expired session keeps it for the next login.
+import { defaultStorage } from '../auth/authStorage.js'
+import { outboxRestored } from './chatSlice.js'
+
+const PREFIX = 'samwaad.outbox.'
+const VERSION = 1
+
+export const outboxKey = (userId) => PREFIX + userId
+
+/** The items worth keeping, as they should come back: waiting to be sent (or failed, with the reason). */
+export function storableItems(outbox) {
+  return outbox
+    .filter((item) => item.image || (!item.preview && item.status !== 'uploading'))
+    .map((item) => ({
+      clientId: item.clientId,
+      peerId: item.peerId,
+      text: item.text ?? null,
+      image: item.image ?? null,
+      status: item.status === 'failed' ? 'failed' : 'queued',
+      error: item.status === 'failed' ? (item.error ?? null) : null,
+      createdAt: item.createdAt,
+    }))
+}
+
+const isText = (value) => typeof value === 'string' && value.length > 0
+
+// Anything else in storage (another version, a hand edit) is ignored.
+function decodeItem(raw) {
+  if (!raw || typeof raw !== 'object' || !isText(raw.clientId) || !isText(raw.peerId)) return null
+  const text = isText(raw.text) ? raw.text : null
+  const image = raw.image && typeof raw.image === 'object' && isText(raw.image.public_id) ? raw.image : null
+  if (!text && !image) return null
+  const failed = raw.status === 'failed'
+  return {
+    clientId: raw.clientId,
+    peerId: raw.peerId,
+    text,
+    image,
+    // The upload's own URL stands in for the object URL of the picked file, which is gone.
+    preview: image ? (image.thumbnailUrl ?? image.url ?? null) : null,
+    status: failed ? 'failed' : 'queued',
+    progress: 1,
+    error: failed && isText(raw.error) ? raw.error : failed ? 'Not sent.' : null,
+    createdAt: isText(raw.createdAt) ? raw.createdAt : new Date().toISOString(),
+  }
+}
+
+/** The user's kept outbox, oldest first ([] if none or unreadable). */
+export function readOutbox(storage, userId) {
+  try {
+    const data = JSON.parse(storage.getItem(outboxKey(userId)) ?? 'null')
+    if (data?.v !== VERSION || !Array.isArray(data.items)) return []
+    return data.items.map(decodeItem).filter(Boolean)
+  } catch {
+    return []
+  }
+}
+
+function write(storage, userId, items) {
+  try {
+    if (items.length === 0) storage.removeItem(outboxKey(userId))
+    else storage.setItem(outboxKey(userId), JSON.stringify({ v: VERSION, items }))
+  } catch {
+    // Quota exceeded or storage disabled: the outbox just won't survive a reload.
+  }
+}
+
+function forget(storage, userId) {
+  try {
+    storage.removeItem(outboxKey(userId))
+  } catch {
+    // Storage disabled: nothing was kept either.
+  }
+}
+
+/**
+ * Restores the current user's outbox now and whenever another user signs in,
+ * and writes it back whenever it changes.
+ */
+export function persistOutbox(store, storage = defaultStorage()) {
+  if (!storage) return () => {}
+  let userId = null
+  let outbox = null
+  let written = null
+  const sync = () => {
+    const state = store.getState()
+    const currentUser = state.auth.user?.id ?? null
+    if (currentUser !== userId) {
+      if (userId && !state.auth.token && !state.auth.expired) forget(storage, userId)
+      userId = currentUser
+      outbox = state.chat.outbox
+      written = null
+      // Dispatching here runs this listener again, with the user already recorded.
+      if (userId) store.dispatch(outboxRestored(readOutbox(storage, userId)))
+      return
+    }
+    if (!userId || state.chat.outbox === outbox) return
+    outbox = state.chat.outbox
+    const items = storableItems(outbox)
+    const value = JSON.stringify(items)
+    if (value === written) return
+    written = value
+    write(storage, userId, items)
+  }
+  sync()
+  return store.subscribe(sync)
+}
