@@ -168,6 +168,24 @@ describe('chat between two browsers', { timeout: 150000 }, () => {
     assert.equal(await log(b).getByText('Written offline 1').count(), 1)
   })
 
+  it('keeps the outbox when the tab is closed offline, and the next tab sends it, once', async () => {
+    await alice.page.evaluate(() => window.dispatchEvent(new Event('offline')))
+    await alice.page.getByTestId('connection-banner').getByText('You are offline').waitFor()
+    await send(alice.page, 'Written before the tab closed')
+    await log(alice.page).getByText('Sends when you are back online').first().waitFor()
+    // Only this tab's storage has it: closing the tab is all that happens.
+    await alice.page.close()
+
+    const a = await newPage(alice)
+    alice.page = a
+    await a.goto(`/chat/${bobId}`)
+    await waitForTick(a, 'Written before the tab closed', 'read')
+    const b = bob.page
+    await log(b).getByText('Written before the tab closed').waitFor()
+    assert.equal(await log(b).getByText('Written before the tab closed').count(), 1)
+    assert.equal(await a.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('samwaad.outbox.')).length), 0)
+  })
+
   it('sends an image: checked, uploaded with progress, shown as a thumbnail that opens full size', async () => {
     const a = alice.page
     const b = bob.page
