@@ -62,6 +62,8 @@ struct Message {
   std::optional<int64_t> delivered_ms;
   std::optional<int64_t> read_ms;
   int64_t created_ms = 0;
+
+  friend bool operator==(const Message&, const Message&) = default;
 };
 
 // The conversation between two users; there is at most one per pair, stored

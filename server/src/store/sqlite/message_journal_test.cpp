@@ -17,6 +17,7 @@
 
 #include "core/ids.hpp"
 #include "store/sqlite/sqlite_store.hpp"
+#include "testing/store_printers.hpp"
 #include "testing/temp_dir.hpp"
 
 namespace samwaad::store {
@@ -247,14 +248,7 @@ TEST(SqliteJournal, AReceiptBeforeTheApplyIsWrittenWithTheInsert) {
   for (const auto& reported : {*outcomes[0], *outcomes[3]}) {
     const auto stored = store.find_message(reported.id);
     ASSERT_TRUE(stored);
-    EXPECT_EQ(stored->conversation_id, reported.conversation_id);
-    EXPECT_EQ(stored->from, reported.from);
-    EXPECT_EQ(stored->to, reported.to);
-    EXPECT_EQ(stored->text, reported.text);
-    EXPECT_EQ(stored->client_id, reported.client_id);
-    EXPECT_EQ(stored->delivered_ms, reported.delivered_ms);
-    EXPECT_EQ(stored->read_ms, reported.read_ms);
-    EXPECT_EQ(stored->created_ms, reported.created_ms);
+    EXPECT_EQ(*stored, reported);
   }
   // Only the first message is still undelivered; unread counts are untouched.
   const auto undelivered = store.list_undelivered(bob.id, 10, {});

@@ -10,6 +10,7 @@
 
 #include "core/ids.hpp"
 #include "store/sqlite/sqlite_store.hpp"
+#include "testing/store_printers.hpp"
 #include "testing/temp_dir.hpp"
 
 namespace samwaad::store {
@@ -110,14 +111,7 @@ TEST_F(SqliteMigration, MessagesWrittenAtVersion3ReadBackTheSame) {
   for (const Message& expected : messages) {
     auto found = store.find_message(expected.id);
     ASSERT_TRUE(found) << expected.id;
-    EXPECT_EQ(found->conversation_id, expected.conversation_id);
-    EXPECT_EQ(found->from, expected.from);
-    EXPECT_EQ(found->to, expected.to);
-    EXPECT_EQ(found->text, expected.text);
-    EXPECT_EQ(found->client_id, expected.client_id);
-    EXPECT_EQ(found->delivered_ms, expected.delivered_ms);
-    EXPECT_EQ(found->read_ms, expected.read_ms);
-    EXPECT_EQ(found->created_ms, expected.created_ms);
+    EXPECT_EQ(*found, expected);
   }
   EXPECT_EQ(store.list_messages(ab, 10, std::nullopt, std::nullopt).messages.size(), 5u);
   EXPECT_EQ(store.list_undelivered(a, 10, std::nullopt).size(), 1u);
