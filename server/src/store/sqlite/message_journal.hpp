@@ -19,6 +19,12 @@
 // a torn tail, at zeros, and at the older records a reused segment still
 // holds past the new ones.
 //
+// If the process dies before a reused segment's first new record is on
+// disk, recovery finds that segment's older records again: all of them were
+// released (durable in SQLite), and applying a message twice changes nothing
+// as long as nothing deletes messages or users. Zero the head before reuse
+// (one more sync per segment) the day something does.
+//
 // Files are extended ahead of the records, with zeros written (not
 // fallocate's unwritten extents, whose first write is a metadata change too):
 // a sync of records written inside the file's length flushes data only,
