@@ -162,6 +162,14 @@ export function expectError(res, status, code, field) {
 export const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 export const HEX_ID = /^[0-9a-f]{24}$/;
 
+// Each realtime behaviour is tested on every way a client can connect:
+// [name, socket.io-client `transports` option].
+export const TRANSPORT_SETUPS = [
+  ['websocket', ['websocket']],
+  ['polling', ['polling']],
+  ['polling+upgrade', undefined],
+];
+
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 let ioPromise;

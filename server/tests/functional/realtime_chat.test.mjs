@@ -19,6 +19,7 @@ import {
   checkMessage,
   ISO_TIME,
   stopClean,
+  TRANSPORT_SETUPS,
 } from './harness.mjs';
 
 let server;
@@ -28,12 +29,6 @@ before(async () => {
 after(async () => {
   await stopClean(server);
 });
-
-const SETUPS = [
-  ['websocket', ['websocket']],
-  ['polling', ['polling']],
-  ['polling+upgrade', undefined],
-];
 
 async function conversationsOf(token) {
   const res = await server.api('GET', '/api/v1/conversations', { token });
@@ -47,7 +42,7 @@ async function messagesOf(token, conversationId, query = '') {
   return res.json;
 }
 
-for (const [name, transports] of SETUPS) {
+for (const [name, transports] of TRANSPORT_SETUPS) {
   const tag = name.replace(/\W/g, '_'); // clientIds are limited to [A-Za-z0-9_.:-]
   test(`[${name}] send-message: ack, fan-out to every tab, delivered and read receipts`, async () => {
     const A = await signup(server, { name: 'Alice Sender' });
@@ -341,7 +336,7 @@ test('conversations are listed most recent first with the right peer', async () 
   }
 });
 
-for (const [name, transports] of SETUPS.slice(0, 2)) {
+for (const [name, transports] of TRANSPORT_SETUPS.slice(0, 2)) {
   test(`[${name}] malformed send-message payloads are refused with validation errors`, async () => {
     const A = await signup(server);
     const B = await signup(server);

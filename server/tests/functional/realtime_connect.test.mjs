@@ -20,6 +20,7 @@ import {
   checkMessage,
   HEX_ID,
   stopClean,
+  TRANSPORT_SETUPS,
 } from './harness.mjs';
 
 const SECRET = randomBytes(32).toString('hex');
@@ -31,12 +32,6 @@ after(async () => {
   await stopClean(server);
 });
 
-const SETUPS = [
-  ['websocket', ['websocket']],
-  ['polling', ['polling']],
-  ['polling+upgrade', undefined],
-];
-
 const b64url = (x) => Buffer.from(x).toString('base64url');
 function resign(token, mutate = (p) => p, secret = SECRET) {
   const [h, p] = token.split('.');
@@ -45,7 +40,7 @@ function resign(token, mutate = (p) => p, secret = SECRET) {
   return `${body}.${createHmac('sha256', secret).update(body).digest('base64url')}`;
 }
 
-for (const [name, transports] of SETUPS) {
+for (const [name, transports] of TRANSPORT_SETUPS) {
   test(`[${name}] connects with a valid token`, async () => {
     const a = await signup(server);
     const socket = await connectSocket(server.base, { token: a.token, transports });

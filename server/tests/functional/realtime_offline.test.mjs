@@ -17,6 +17,7 @@ import {
   checkMessage,
   ISO_TIME,
   stopClean,
+  TRANSPORT_SETUPS,
 } from './harness.mjs';
 
 let server;
@@ -26,12 +27,6 @@ before(async () => {
 after(async () => {
   await stopClean(server);
 });
-
-const SETUPS = [
-  ['websocket', ['websocket']],
-  ['polling', ['polling']],
-  ['polling+upgrade', undefined],
-];
 
 // Connects `token`'s socket, recording message-received (acking if asked).
 async function recipient(token, transports, { ack = true, ...opts } = {}) {
@@ -54,7 +49,7 @@ async function closeAndSettle(...sockets) {
   await sleep(200);
 }
 
-for (const [name, transports] of SETUPS) {
+for (const [name, transports] of TRANSPORT_SETUPS) {
   test(`[${name}] offline delivery: on connect, in order, again until acked, then never`, async () => {
     const A = await signup(server);
     const B = await signup(server);
@@ -131,7 +126,7 @@ test('an unacked live message is pushed to each tab that connects later, until o
   }
 });
 
-for (const [name, transports] of SETUPS.slice(0, 2)) {
+for (const [name, transports] of TRANSPORT_SETUPS.slice(0, 2)) {
   test(`[${name}] recipient's connection drops and the client reconnects: no loss, no duplicate`, async () => {
     const A = await signup(server);
     const B = await signup(server);
@@ -222,7 +217,7 @@ test('catching up over REST with after= right after a reconnect: no gap, no dupl
   }
 });
 
-for (const [name, transports] of SETUPS) {
+for (const [name, transports] of TRANSPORT_SETUPS) {
   test(`[${name}] messages sent while the recipient is connecting arrive exactly once`, { timeout: 60000 }, async (t) => {
     const A = await signup(server);
     const B = await signup(server);

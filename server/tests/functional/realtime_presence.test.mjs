@@ -16,6 +16,7 @@ import {
   sendMessage,
   ISO_TIME,
   stopClean,
+  TRANSPORT_SETUPS,
 } from './harness.mjs';
 
 let server;
@@ -26,19 +27,13 @@ after(async () => {
   await stopClean(server);
 });
 
-const SETUPS = [
-  ['websocket', ['websocket']],
-  ['polling', ['polling']],
-  ['polling+upgrade', undefined],
-];
-
 async function userView(token, id) {
   const res = await server.api('GET', `/api/v1/users/${id}`, { token });
   assert.equal(res.status, 200, res.text);
   return res.json.user;
 }
 
-for (const [name, transports] of SETUPS) {
+for (const [name, transports] of TRANSPORT_SETUPS) {
   test(`[${name}] subscribe, online on the first tab, offline with lastSeen after the last`, async () => {
     const A = await signup(server, { name: 'Watcher' });
     const B = await signup(server, { name: 'Peer Person' });
