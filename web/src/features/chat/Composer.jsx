@@ -1,8 +1,8 @@
 import { useEffect, useId, useRef, useState } from 'react'
 import { useAppDispatch, useAppSelector } from '../../app/hooks.js'
 import { selectConnectionStatus } from '../../app/connectionSlice.js'
-import { Button, ImageIcon, SendIcon, cx } from '../../components/ui/index.js'
-import { ACCEPTED_IMAGE_TYPES, checkImageFile } from '../../lib/imageFile.js'
+import { Button, HiddenImageInput, ImageIcon, SendIcon, cx } from '../../components/ui/index.js'
+import { checkImageFile } from '../../lib/imageFile.js'
 import { charCount } from '../../lib/validation.js'
 import { notifyTyping, sendImage, sendText } from './chatThunks.js'
 
@@ -114,16 +114,7 @@ export function Composer({ peerId, peerName }) {
         </p>
       )}
       <form onSubmit={submit} className="flex items-end gap-2" aria-label={`Send a message to ${peerName}`}>
-        <input
-          ref={fileRef}
-          type="file"
-          accept={ACCEPTED_IMAGE_TYPES}
-          onChange={onPick}
-          className="sr-only"
-          tabIndex={-1}
-          aria-hidden="true"
-          data-testid="image-input"
-        />
+        <HiddenImageInput ref={fileRef} onPick={onPick} testId="image-input" />
         <Button
           variant="ghost"
           className="px-2.5"

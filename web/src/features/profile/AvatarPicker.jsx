@@ -1,6 +1,6 @@
 import { useEffect, useId, useRef, useState } from 'react'
-import { Avatar, Button } from '../../components/ui/index.js'
-import { ACCEPTED_IMAGE_TYPES, checkImageFile } from '../../lib/imageFile.js'
+import { Avatar, Button, HiddenImageInput } from '../../components/ui/index.js'
+import { checkImageFile } from '../../lib/imageFile.js'
 
 /** An object URL for `file`, revoked when the file changes or the component goes. */
 function usePreviewUrl(file) {
@@ -52,16 +52,7 @@ export function AvatarPicker({ user, file, onFileChange, onRemove, removing, err
           <Avatar user={shown} size="lg" />
         </span>
         <div className="flex flex-wrap gap-2">
-          <input
-            ref={inputRef}
-            type="file"
-            accept={ACCEPTED_IMAGE_TYPES}
-            onChange={onPick}
-            className="sr-only"
-            tabIndex={-1}
-            aria-hidden="true"
-            data-testid="avatar-input"
-          />
+          <HiddenImageInput ref={inputRef} onPick={onPick} testId="avatar-input" />
           <Button
             variant="secondary"
             size="sm"
