@@ -169,8 +169,8 @@ double process_cpu_us() {
   return us(usage.ru_utime) + us(usage.ru_stime);
 }
 
-// CPU time (ns) of this process's threads with the given name (the store
-// names its committer and journal threads), from /proc.
+// CPU time (µs) of this process's threads with the given name (the store
+// names its committer and journal threads), from /proc/self/task/*/schedstat.
 double thread_cpu_us(const std::string& name) {
   double total = 0;
   for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
@@ -351,6 +351,10 @@ Options parse(int argc, char** argv) {
       std::fprintf(stderr, "unknown flag %s\n", flag.c_str());
       std::exit(2);
     }
+  }
+  if (options.client_ids != "v4" && options.client_ids != "v7" && options.client_ids != "seq") {
+    std::fprintf(stderr, "--client-ids: v4, v7 or seq\n");
+    std::exit(2);
   }
   return options;
 }

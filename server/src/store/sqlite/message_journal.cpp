@@ -179,7 +179,8 @@ void MessageJournal::extend(Segment& segment, std::size_t end) {
   const std::size_t step = std::min<std::size_t>(std::size_t{1} << 20, segment_bytes_);
   const std::size_t target = end + step;
   static const std::string zeros(std::size_t{64} << 10, '\0');
-  for (std::size_t at = segment.allocated; at < target; at += zeros.size()) {
+  // [allocated, end) is about to hold the records themselves.
+  for (std::size_t at = end; at < target; at += zeros.size()) {
     write_all(segment.fd, std::string_view(zeros).substr(0, std::min(zeros.size(), target - at)),
               static_cast<off_t>(at));
   }

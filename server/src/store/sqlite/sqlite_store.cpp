@@ -1704,9 +1704,10 @@ void SqliteStore::mark_delivered_async(std::string message_id, std::string recip
   auto write = std::make_shared<PendingWrite>();
   write->receipt = PendingWrite::Receipt{std::move(message_id), std::move(recipient_id), now_ms,
                                          std::make_shared<std::optional<Message>>()};
-  write->run = [receipt = *write->receipt](Connection& conn) {
-    *receipt.result =
-        mark_delivered_now(conn, receipt.message_id, receipt.recipient_id, receipt.now_ms);
+  // The write owns `run`, so it outlives every call of it.
+  write->run = [receipt = &*write->receipt](Connection& conn) {
+    *receipt->result =
+        mark_delivered_now(conn, receipt->message_id, receipt->recipient_id, receipt->now_ms);
   };
   write->done = [result = write->receipt->result,
                  done = std::move(done)](const std::exception_ptr& error) {

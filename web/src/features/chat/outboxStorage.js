@@ -62,20 +62,17 @@ export function readOutbox(storage, userId) {
   }
 }
 
-function write(storage, userId, items) {
-  try {
-    if (items.length === 0) storage.removeItem(outboxKey(userId))
-    else storage.setItem(outboxKey(userId), JSON.stringify({ v: VERSION, items }))
-  } catch {
-    // Quota exceeded or storage disabled: the outbox just won't survive a reload.
-  }
+/** What storage should hold for these items: null for none. */
+function encode(items) {
+  return items.length === 0 ? null : JSON.stringify({ v: VERSION, items })
 }
 
-function forget(storage, userId) {
+function write(storage, userId, value) {
   try {
-    storage.removeItem(outboxKey(userId))
+    if (value === null) storage.removeItem(outboxKey(userId))
+    else storage.setItem(outboxKey(userId), value)
   } catch {
-    // Storage disabled: nothing was kept either.
+    // Quota exceeded or storage disabled: the outbox just won't survive a reload.
   }
 }
 
@@ -87,26 +84,25 @@ export function persistOutbox(store, storage = defaultStorage()) {
   if (!storage) return () => {}
   let userId = null
   let outbox = null
-  let written = null
+  let written // what this tab last wrote (undefined: nothing yet)
   const sync = () => {
     const state = store.getState()
     const currentUser = state.auth.user?.id ?? null
     if (currentUser !== userId) {
-      if (userId && !state.auth.token && !state.auth.expired) forget(storage, userId)
+      if (userId && !state.auth.token && !state.auth.expired) write(storage, userId, null)
       userId = currentUser
       outbox = state.chat.outbox
-      written = null
+      written = undefined
       // Dispatching here runs this listener again, with the user already recorded.
       if (userId) store.dispatch(outboxRestored(readOutbox(storage, userId)))
       return
     }
     if (!userId || state.chat.outbox === outbox) return
     outbox = state.chat.outbox
-    const items = storableItems(outbox)
-    const value = JSON.stringify(items)
+    const value = encode(storableItems(outbox))
     if (value === written) return
     written = value
-    write(storage, userId, items)
+    write(storage, userId, value)
   }
   sync()
   return store.subscribe(sync)
