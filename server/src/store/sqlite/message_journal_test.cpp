@@ -7,12 +7,14 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <optional>
 #include <semaphore>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/ids.hpp"
@@ -198,6 +200,27 @@ TEST(SqliteJournal, AnAcknowledgedMessageIsReadableAtOnceAndCountedOnce) {
   EXPECT_EQ(summaries[0].unread_count, 1);
   // And once applied, the repeat is found in SQLite.
   EXPECT_TRUE(store.insert_message(text_from(ann, bob, "again", "c1")).duplicate);
+}
+
+// Per-thread tools (top -H, perf, /proc) tell the store's threads apart.
+TEST(SqliteJournal, TheStoreThreadsAreNamed) {
+  TempDir dir;
+  SqliteStore store(dir.path().string() + "/db.sqlite");
+  const auto named = [](const std::string& wanted) {
+    for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+      std::ifstream comm(task.path() / "comm");
+      std::string name;
+      std::getline(comm, name);
+      if (name == wanted) return true;
+    }
+    return false;
+  };
+  // Each thread names itself as it starts: give them a moment.
+  for (int i = 0; i < 200 && !(named("store-commit") && named("store-journal")); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_TRUE(named("store-commit"));
+  EXPECT_TRUE(named("store-journal"));
 }
 
 // A receipt queued while its message waits to be applied is written with the
