@@ -972,10 +972,12 @@ class Worker {
       }
       u64 id = c.next_ack++;
       u64 seq = c.seq++;
+      // Client ids that grow as strings, as the web client's UUIDv7s do (the
+      // server skips its repeat look-up for an id above the sender's stored ones).
       int n = std::snprintf(
           buf, sizeof buf,
           "42%llu[\"send-message\",{\"to\":\"%s\",\"text\":\"b%lld.%llu\",\"clientId\":\"%llx-%d-%"
-          "llu\"}]",
+          "012llu\"}]",
           static_cast<unsigned long long>(id), users_[static_cast<size_t>(peer.user)].id.c_str(),
           static_cast<long long>(d.due), static_cast<unsigned long long>(seq),
           static_cast<unsigned long long>(start_), c.user, static_cast<unsigned long long>(seq));

@@ -25,6 +25,7 @@
 #include <mutex>
 #include <random>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "core/ids.hpp"
@@ -282,10 +283,25 @@ class Workload {
     if (options_.client_ids == "seq") {
       return format("18f2a9c3-%zu-%012llu", from, static_cast<unsigned long long>(seq_));
     }
-    // 48 bits of milliseconds (v7) or random bits (v4), then random bits.
-    const uint64_t high = options_.client_ids == "v4"
-                              ? rng64_()
-                              : (static_cast<uint64_t>(now_ms()) << 16) | (rng64_() & 0xffff);
+    // v4: random bits. v7: 48 bits of milliseconds and a 12-bit counter that
+    // keeps each sender's ids growing within a millisecond, as the web client
+    // makes them (web/src/lib/clientId.js); then random bits.
+    uint64_t high = rng64_();
+    if (options_.client_ids == "v7") {
+      auto& [last_ms, counter] = v7_state_[from];
+      uint64_t ms = static_cast<uint64_t>(now_ms());
+      if (ms > last_ms) {
+        counter = rng64_() & 0x7ff;
+      } else {
+        ms = last_ms;
+        if (++counter > 0xfff) {
+          ++ms;
+          counter = 0;
+        }
+      }
+      last_ms = ms;
+      high = (ms << 16) | 0x7000 | counter;
+    }
     const uint64_t low = rng64_();
     return format(
         "%08llx-%04llx-%04llx-%04llx-%012llx", static_cast<unsigned long long>(high >> 32),
@@ -324,6 +340,7 @@ class Workload {
   std::mt19937 rng_{42};
   std::mt19937_64 rng64_{7};
   uint64_t seq_ = 0;
+  std::unordered_map<std::size_t, std::pair<uint64_t, uint64_t>> v7_state_;  // ms, counter
   Pending pending_[2];  // inserts, per round slot
   Pending receipts_;
   std::mutex sent_mutex_;
@@ -381,6 +398,7 @@ int main(int argc, char** argv) {
     const double commit0 = thread_cpu_us("store-commit");
     const double journal0 = thread_cpu_us("store-journal");
     const auto folded0 = store.group_commit_stats().folded_receipts;
+    const auto lookups0 = store.group_commit_stats().client_id_lookups;
     const uint64_t frames0 = counts.wal_frames, pages0 = counts.db_pages, syncs0 = counts.syncs;
     const auto commits0 = store.group_commit_stats().transactions;
     workload.run(options.rounds);
@@ -391,10 +409,12 @@ int main(int argc, char** argv) {
     std::printf(
         "{\"messages\":%.0f,\"cpu_us_per_msg\":%.2f,\"committer_us_per_msg\":%.2f,"
         "\"journal_us_per_msg\":%.2f,\"folded_receipts_per_msg\":%.3f,"
+        "\"client_id_lookups_per_msg\":%.3f,"
         "\"wal_frames_per_msg\":%.3f,"
         "\"db_pages_per_msg\":%.3f,\"syncs_per_msg\":%.3f,\"commits_per_round\":%.2f}\n",
         messages, cpu / messages, commit / messages, journal / messages,
         static_cast<double>(store.group_commit_stats().folded_receipts - folded0) / messages,
+        static_cast<double>(store.group_commit_stats().client_id_lookups - lookups0) / messages,
         static_cast<double>(counts.wal_frames - frames0) / messages,
         static_cast<double>(counts.db_pages - pages0) / messages,
         static_cast<double>(counts.syncs - syncs0) / messages,

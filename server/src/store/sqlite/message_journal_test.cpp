@@ -10,6 +10,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <semaphore>
@@ -332,6 +333,66 @@ TEST(SqliteJournal, TheNextStartAppliesWhatOnlyTheJournalHad) {
   EXPECT_EQ(summaries[0].last_message->id, ids.back());
   // A repeat of the applied client id is still one.
   EXPECT_TRUE(store.insert_message(text_from(ann, bob, "one", "k1")).duplicate);
+}
+
+// Client ids that grow need no look-up in SQLite; any other order still
+// finds every repeat, in this run and the next (whose bounds start cold).
+TEST(SqliteJournal, RepeatsAreFoundWhateverTheOrderOfClientIds) {
+  TempDir dir;
+  const std::string path = dir.path().string() + "/db.sqlite";
+  const auto ann = user_named("ann", 1), bob = user_named("bob", 2);
+  std::map<std::string, std::string> ids;  // client id -> message id
+  {
+    SqliteStore store(path);
+    store.migrate();
+    store.insert_user(ann);
+    store.insert_user(bob);
+    const auto lookups = [&store] { return store.group_commit_stats().client_id_lookups; };
+    // The sender's bound is read from SQLite once, then growing ids skip the look-up.
+    for (const char* client_id : {"c5", "c6", "c7"}) {
+      ids[client_id] = store.insert_message(text_from(ann, bob, "x", client_id)).message.id;
+    }
+    EXPECT_EQ(lookups(), 0u);
+    store.find_message(ids["c7"]);  // applied: only SQLite has them now
+    const auto before = lookups();
+    auto older = store.insert_message(text_from(ann, bob, "x", "c3"));  // below the bound
+    EXPECT_FALSE(older.duplicate);
+    ids["c3"] = older.message.id;
+    EXPECT_EQ(lookups(), before + 1);
+    for (const char* client_id : {"c3", "c5", "c6", "c7"}) {
+      const auto repeat = store.insert_message(text_from(ann, bob, "again", client_id));
+      EXPECT_TRUE(repeat.duplicate) << client_id;
+      EXPECT_EQ(repeat.message.id, ids[client_id]) << client_id;
+    }
+    // Another sender has a bound of their own.
+    EXPECT_FALSE(store.insert_message(text_from(bob, ann, "x", "c5")).duplicate);
+  }
+  SqliteStore store(path);
+  store.migrate();
+  for (const char* client_id : {"c3", "c5", "c6", "c7"}) {
+    const auto repeat = store.insert_message(text_from(ann, bob, "again", client_id));
+    EXPECT_TRUE(repeat.duplicate) << client_id;
+    EXPECT_EQ(repeat.message.id, ids[client_id]) << client_id;
+  }
+  EXPECT_FALSE(store.insert_message(text_from(ann, bob, "x", "c8")).duplicate);
+}
+
+// A message stored around the journal (an id of the caller's choosing) is
+// not under the journal's bounds: from then on every client id is looked up.
+TEST(SqliteJournal, AMessageStoredAroundTheJournalIsStillARepeat) {
+  TempDir dir;
+  SqliteStore store(dir.path().string() + "/db.sqlite");
+  store.migrate();
+  const auto ann = user_named("ann", 1), bob = user_named("bob", 2);
+  store.insert_user(ann);
+  store.insert_user(bob);
+  ASSERT_FALSE(store.insert_message(text_from(ann, bob, "x", "c1")).duplicate);
+  auto direct = text_from(ann, bob, "direct", "c9");
+  direct.id = make_object_id(1'700'000'001, 7, 1);
+  ASSERT_FALSE(store.insert_message(direct).duplicate);
+  const auto repeat = store.insert_message(text_from(ann, bob, "again", "c9"));
+  EXPECT_TRUE(repeat.duplicate);
+  EXPECT_EQ(repeat.message.id, direct.id);
 }
 
 TEST(SqliteJournal, NewIdsComeAfterTheRecoveredOnes) {

@@ -314,19 +314,6 @@ class Transaction {
   bool committed_ = false;
 };
 
-// One read transaction around several statements: one snapshot, and one
-// round of SQLite's read locks instead of one per statement.
-class ReadSnapshot {
- public:
-  explicit ReadSnapshot(Connection& conn) : conn_(conn) { conn_.exec("BEGIN"); }
-  ~ReadSnapshot() { sqlite3_exec(conn_.handle(), "COMMIT", nullptr, nullptr, nullptr); }
-  ReadSnapshot(const ReadSnapshot&) = delete;
-  ReadSnapshot& operator=(const ReadSnapshot&) = delete;
-
- private:
-  Connection& conn_;
-};
-
 }  // namespace
 
 Connection::Connection(const std::string& path, Role role) {
@@ -1327,7 +1314,8 @@ std::vector<Store::Gauge> SqliteStore::gauges() {
 GroupCommitStats SqliteStore::group_commit_stats() const {
   return {commit_transactions_.load(std::memory_order_relaxed),
           commit_writes_.load(std::memory_order_relaxed),
-          folded_receipts_.load(std::memory_order_relaxed)};
+          folded_receipts_.load(std::memory_order_relaxed),
+          client_id_lookups_.load(std::memory_order_relaxed)};
 }
 
 std::size_t SqliteStore::queued_writes() {
@@ -1371,6 +1359,8 @@ std::optional<Conversation> SqliteStore::find_conversation(const std::string& id
 }
 
 InsertedMessage SqliteStore::insert_message_now(Connection& conn, const Message& message) {
+  // Set before the row can be seen (see above_stored_client_ids).
+  if (journal_ && message.client_id) direct_client_ids_.store(true, std::memory_order_release);
   Message stored = message;
   bool created = false;
   stored.conversation_id =
@@ -1534,8 +1524,11 @@ void SqliteStore::journal_batch(std::vector<JournalInsert>& batch) {
   }
   std::vector<std::size_t> journaled;  // indexes into batch
   std::vector<std::string> payloads;
-  try {
-    sqlite_detail::ReadSnapshot snapshot(*journal_reader_);
+  {
+    struct EndRead {
+      SqliteStore* store;
+      ~EndRead() { store->end_journal_read(); }
+    } end_read{this};
     for (std::size_t i = 0; i < count; ++i) {
       if (repeated[i]) continue;
       try {
@@ -1548,9 +1541,6 @@ void SqliteStore::journal_batch(std::vector<JournalInsert>& batch) {
         errors[i] = std::current_exception();
       }
     }
-  } catch (...) {
-    // The snapshot could not be taken: the batch fails as one.
-    std::fill(errors.begin(), errors.end(), std::current_exception());
   }
   uint64_t last = 0;
   if (!payloads.empty()) {
@@ -1584,9 +1574,10 @@ void SqliteStore::journal_batch(std::vector<JournalInsert>& batch) {
 }
 
 InsertedMessage SqliteStore::prepare_journaled(const Message& message) {
-  if (message.client_id) {
+  if (message.client_id && !above_stored_client_ids(message.from, *message.client_id)) {
+    client_id_lookups_.fetch_add(1, std::memory_order_relaxed);
     if (auto first =
-            sqlite_detail::find_by_client_id(*journal_reader_, message.from, *message.client_id)) {
+            sqlite_detail::find_by_client_id(journal_read(), message.from, *message.client_id)) {
       return {std::move(*first), true};
     }
   }
@@ -1601,6 +1592,49 @@ InsertedMessage SqliteStore::prepare_journaled(const Message& message) {
   return {std::move(stored), false};
 }
 
+// The journal thread's reads of a round share one read transaction (one
+// snapshot, one round of SQLite's read locks), begun at the first read: a
+// round that needs none (known pairs, client ids above the stored ones)
+// takes none. Begun after the round's look-up in pending_by_client_, as
+// journal_batch requires.
+sqlite_detail::Connection& SqliteStore::journal_read() {
+  if (!journal_read_open_) {
+    journal_reader_->exec("BEGIN");
+    journal_read_open_ = true;
+  }
+  return *journal_reader_;
+}
+
+void SqliteStore::end_journal_read() {
+  if (!journal_read_open_) return;
+  journal_read_open_ = false;
+  sqlite3_exec(journal_reader_->handle(), "COMMIT", nullptr, nullptr, nullptr);
+}
+
+// True when no stored message of the sender has a client id at or above this
+// one, so it cannot repeat one: the SQLite look-up is skipped. Clients that
+// make their ids grow with time (the web client's UUIDv7s) then cost no
+// look-up per message; random ids still get one about half the time. Holds
+// because, while direct_client_ids_ is false, every message with a client id
+// reaches SQLite through this thread (or through recovery, applied before
+// the first round), and the bound is raised before its message is journaled.
+bool SqliteStore::above_stored_client_ids(const std::string& from, const std::string& client_id) {
+  if (direct_client_ids_.load(std::memory_order_acquire)) return false;
+  auto it = highest_client_id_.find(from);
+  if (it == highest_client_id_.end()) {
+    // Bounded: a sender that comes back costs one look-up again.
+    if (highest_client_id_.size() >= 100000) highest_client_id_.clear();
+    Query query(journal_read(), "SELECT max(client_id) FROM messages WHERE from_id = ?1");
+    query.bind_text(1, from);
+    std::string highest;
+    if (query.next()) highest = query.optional_text(0).value_or("");
+    it = highest_client_id_.emplace(from, std::move(highest)).first;
+  }
+  if (client_id <= it->second) return false;
+  it->second = client_id;
+  return true;
+}
+
 std::string SqliteStore::journal_conversation_for(const std::string& x, const std::string& y,
                                                   int64_t now_ms) {
   const auto& [a, b] = std::minmax(x, y);
@@ -1608,7 +1642,7 @@ std::string SqliteStore::journal_conversation_for(const std::string& x, const st
   if (auto it = journal_conversations_.find(key); it != journal_conversations_.end()) {
     return it->second;
   }
-  auto existing = sqlite_detail::find_conversation_by_pair(*journal_reader_, a, b);
+  auto existing = sqlite_detail::find_conversation_by_pair(journal_read(), a, b);
   // A new pair is committed at once (and checked: both users must exist and
   // differ), so that the journaled message's conversation is durable first.
   std::string id = existing ? existing->id : get_or_create_conversation(a, b, now_ms).id;
@@ -1622,7 +1656,7 @@ std::string SqliteStore::journal_conversation_for(const std::string& x, const st
 // the order in which messages are acknowledged and applied.
 std::string SqliteStore::next_journaled_id() {
   if (!journaled_id_loaded_) {
-    Query query(*journal_reader_, "SELECT max(id) FROM messages");
+    Query query(journal_read(), "SELECT max(id) FROM messages");
     if (query.next()) {
       auto stored = query.optional_text(0);
       if (stored && *stored > last_journaled_id_) last_journaled_id_ = *stored;

@@ -69,6 +69,9 @@ struct GroupCommitStats {
   // Delivered receipts written as part of their message's insert (see
   // fold_receipts) instead of as an update of their own.
   uint64_t folded_receipts = 0;
+  // Journaled messages whose client id was looked up in SQLite (see
+  // above_stored_client_ids): a repeat of an applied message is found this way.
+  uint64_t client_id_lookups = 0;
 };
 
 class SqliteStore final : public Store {
@@ -207,6 +210,9 @@ class SqliteStore final : public Store {
   InsertedMessage prepare_journaled(const Message& message);
   std::string journal_conversation_for(const std::string& x, const std::string& y, int64_t now_ms);
   std::string next_journaled_id();
+  bool above_stored_client_ids(const std::string& from, const std::string& client_id);
+  sqlite_detail::Connection& journal_read();
+  void end_journal_read();
   // The lazy write that applies a journaled message.
   std::shared_ptr<PendingWrite> apply_write(const Message& stored, uint64_t seq);
   // Applies what a previous run journaled but may not have applied.
@@ -286,6 +292,12 @@ class SqliteStore final : public Store {
   std::unordered_map<std::string, std::string> journal_conversations_;  // journal thread only
   std::string last_journaled_id_;                                       // journal thread only
   bool journaled_id_loaded_ = false;  // journal thread only: max(id) read once
+  bool journal_read_open_ = false;    // journal thread only: journal_reader_ in a read
+  // By sender, a client id at or above every one of theirs stored; journal thread only.
+  std::unordered_map<std::string, std::string> highest_client_id_;
+  // A message with a client id was written around the journal (an id of the
+  // caller's choosing: tests, imports): highest_client_id_ no longer bounds.
+  std::atomic<bool> direct_client_ids_{false};
   // Journaled messages with a client id, not applied yet, by sender and
   // client id: a repeat must find them before SQLite has them.
   std::mutex pending_mutex_;
@@ -297,6 +309,7 @@ class SqliteStore final : public Store {
   std::atomic<uint64_t> commit_transactions_{0};
   std::atomic<uint64_t> commit_writes_{0};
   std::atomic<uint64_t> folded_receipts_{0};
+  std::atomic<uint64_t> client_id_lookups_{0};
   std::thread committer_;  // last: started once everything above exists
   std::thread journal_thread_;
 };
