@@ -175,9 +175,13 @@ wait_quiet() {  # wait_quiet PID: until the server uses < 5 % of a core over 0.5
   log "    server $pid still busy after 60 s"
 }
 chat() {  # chat TARGET KIND RATE
-  local t="$1" kind="$2" rate="$3"
+  local t="$1" kind="$2" rate="$3" o
   if ((RESTART_EACH)); then  # a fresh process per run: no heap or backlog carried over
-    stop_target "$t"
+    # Every server is stopped, not only this one: after an overloaded run the other
+    # side keeps working through its backlog for many seconds (the baseline took a
+    # whole core for 8 s and more after a run at 30,000 msg/s offered), which would
+    # take the cores from this run.
+    for o in $ACTIVE; do stop_target "$o"; done
     if [[ "$t" == samwaad ]]; then
       # A copy of the database as it was after signup: an overloaded run leaves messages
       # undelivered, and the next run must not start by pushing that backlog (the
@@ -188,7 +192,7 @@ chat() {  # chat TARGET KIND RATE
     fi
     start_target "$t" || { log "$t did not restart"; return 0; }
   else
-    wait_quiet "$(pid_of "$t")"
+    for o in $ACTIVE; do wait_quiet "$(pid_of "$o")"; done
   fi
   log "$t: $kind, $rate msg/s offered, $PAIRS pairs, ${DURATION}s"
   run_loadgen chat --json --label "$t:$kind" --port "$(port_of "$t")" --cache "$(cache_of "$t")" \
