@@ -186,6 +186,50 @@ describe('chat between two browsers', { timeout: 150000 }, () => {
     assert.equal(await a.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('samwaad.outbox.')).length), 0)
   })
 
+  it('keeps an image picked offline, file and all, and the next tab uploads and sends it, once', async () => {
+    const keptFiles = (page) =>
+      page.evaluate(
+        () =>
+          new Promise((resolve) => {
+            const open = indexedDB.open('samwaad')
+            open.onerror = () => resolve(-1)
+            open.onsuccess = () => {
+              const db = open.result
+              if (!db.objectStoreNames.contains('pickedImages')) return resolve(0)
+              const count = db.transaction('pickedImages').objectStore('pickedImages').count()
+              count.onsuccess = () => resolve(count.result)
+            }
+          }),
+      )
+    const images = () => log(bob.page).getByRole('button', { name: /Open image/ })
+    const before = await images().count()
+    // The network really gone (the upload cannot start either), and the browser saying so.
+    alice.tolerated.push(/ERR_INTERNET_DISCONNECTED/)
+    await alice.context.setOffline(true)
+    try {
+      await alice.page.evaluate(() => window.dispatchEvent(new Event('offline')))
+      await alice.page.getByTestId('connection-banner').getByText('You are offline').waitFor()
+      await alice.page
+        .getByTestId('image-input')
+        .setInputFiles({ name: 'dune.png', mimeType: 'image/png', buffer: makePng(320, 200, [200, 120, 30]) })
+      await log(alice.page).getByText('Sends when you are back online').first().waitFor()
+      await waitUntil(async () => (await keptFiles(alice.page)) === 1, 5000, 'the picked file kept')
+      await alice.page.close()
+    } finally {
+      await alice.context.setOffline(false)
+    }
+    const a = await newPage(alice)
+    alice.page = a
+    await a.goto(`/chat/${bobId}`)
+    await waitUntil(async () => (await images().count()) === before + 1, 15000, 'the image at Bob')
+    await images().last().click()
+    const full = bob.page.getByRole('dialog').locator('img')
+    await waitUntil(() => full.evaluate((img) => img.complete && img.naturalWidth === 320), 10000, 'the picked image, full size')
+    await bob.page.keyboard.press('Escape')
+    await waitUntil(async () => (await keptFiles(a)) === 0, 5000, 'the kept file forgotten once sent')
+    assert.equal(await images().count(), before + 1, 'sent once')
+  })
+
   it('sends an image: checked, uploaded with progress, shown as a thumbnail that opens full size', async () => {
     const a = alice.page
     const b = bob.page
@@ -194,9 +238,11 @@ describe('chat between two browsers', { timeout: 150000 }, () => {
     await a.getByRole('alert').getByText('Only JPEG, PNG, WebP and GIF images can be sent.').waitFor()
 
     const png = makePng(640, 400, [14, 116, 144])
+    const thumbs = log(b).getByRole('button', { name: /Open image/ })
+    const before = await thumbs.count()
     await a.getByTestId('image-input').setInputFiles({ name: 'sea.png', mimeType: 'image/png', buffer: png })
-    const thumb = log(b).getByRole('button', { name: /Open image/ }).last()
-    await thumb.waitFor()
+    await waitUntil(async () => (await thumbs.count()) === before + 1, 10000, 'the thumbnail')
+    const thumb = thumbs.last()
     await waitUntil(() => thumb.locator('img').evaluate((img) => img.complete && img.naturalWidth > 0), 10000, 'thumbnail to load')
     await thumb.click()
     const dialog = b.getByRole('dialog')

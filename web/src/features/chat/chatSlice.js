@@ -21,7 +21,9 @@ export const TYPING_TTL_MS = 5000
  * messages[id]: the server's Message
  * outbox: what the user sent that the server has not acknowledged yet, oldest
  *   first: {clientId, peerId, text, image, preview, status ('uploading' |
- *   'queued' | 'sending' | 'failed'), progress, error, createdAt}
+ *   'queued' | 'sending' | 'failed'), progress, error, createdAt}; an image
+ *   message restored from an earlier page load whose picked file is still
+ *   being read back from storage has awaitingFile: true
  * typing[peerId]: until when (ms) the peer counts as typing
  */
 const initialState = { openPeerId: null, threads: {}, messages: {}, outbox: [], typing: {} }
@@ -164,6 +166,10 @@ const chatSlice = createSlice({
     outboxRetried(state, { payload: { clientId, uploading = false } }) {
       updateOutboxItem(state, clientId, { status: uploading ? 'uploading' : 'queued', error: null, progress: uploading ? 0 : 1 })
     },
+    /** A restored item's picked file is back (pickedImages.js): shown from it again. */
+    outboxFileReattached(state, { payload: { clientId, preview } }) {
+      updateOutboxItem(state, clientId, { awaitingFile: false, preview })
+    },
     outboxDiscarded(state, { payload: clientId }) {
       state.outbox = state.outbox.filter((item) => item.clientId !== clientId)
     },
@@ -233,6 +239,7 @@ export const {
   outboxFailed,
   outboxRetried,
   outboxDiscarded,
+  outboxFileReattached,
   outboxRestored,
   messageSent,
   messagesReadByMe,

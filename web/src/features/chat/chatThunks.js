@@ -3,6 +3,7 @@ import { parseApiError } from '../../lib/apiError.js'
 import { newClientId } from '../../lib/clientId.js'
 import { uploadMultipart } from '../../lib/upload.js'
 import { chatApi } from './chatApi.js'
+import { forgetPickedImage, keepPickedImage, loadPickedImages } from './pickedImages.js'
 import {
   historyFailed,
   historyLoaded,
@@ -11,6 +12,7 @@ import {
   messagesReadByMe,
   outboxDiscarded,
   outboxFailed,
+  outboxFileReattached,
   outboxQueued,
   outboxRequeued,
   outboxRetried,
@@ -31,13 +33,24 @@ const MAX_CATCH_UP_PAGES = 20
 
 // Files picked for image messages, by clientId, until the message is sent or
 // discarded: a failed upload is retried from them, and Files do not belong in
-// the store.
+// the store. Until uploaded they are also kept in IndexedDB (pickedImages.js),
+// so that a reload or a closed tab does not lose them.
 const pickedFiles = new Map()
+
+// How long a preview's object URL outlives its outbox item: the bubble that
+// shows it goes at the next render, but an image it only just began to load
+// (a file back from storage, sent at once) must not fail mid-load.
+const PREVIEW_GRACE_MS = 5000
 
 function release(item) {
   pickedFiles.delete(item.clientId)
-  if (item.preview) globalThis.URL?.revokeObjectURL?.(item.preview)
+  forgetPickedImage(item.clientId)
+  const { preview } = item
+  if (preview?.startsWith('blob:')) setTimeout(() => globalThis.URL?.revokeObjectURL?.(preview), PREVIEW_GRACE_MS)
 }
+
+// An image message whose picked file is here but not uploaded yet.
+const needsUpload = (item) => !item.image && pickedFiles.has(item.clientId)
 
 function messagePayload(item) {
   const payload = { to: item.peerId, clientId: item.clientId }
@@ -77,6 +90,14 @@ async function sendQueued(dispatch, getState, realtime) {
     if (!realtime.isConnected()) return
     const item = getState().chat.outbox.find((entry) => entry.status === 'queued')
     if (!item) return
+    // In order: what was written after an image waits for it. Its upload's
+    // end (or its file coming back from storage) flushes again.
+    if (item.awaitingFile) return
+    if (needsUpload(item)) {
+      dispatch(outboxRetried({ clientId: item.clientId, uploading: true }))
+      dispatch(uploadPicked(item.clientId))
+      return
+    }
     dispatch(outboxSending(item.clientId))
     let ack
     try {
@@ -104,11 +125,9 @@ export const sendText =
     return dispatch(flushOutbox())
   }
 
-const uploadPicked = (clientId) => async (dispatch, getState) => {
+const uploadPicked = (clientId) => async (dispatch, getState, { realtime }) => {
   const file = pickedFiles.get(clientId)
   if (!file) return
-  const formData = new FormData()
-  formData.append('file', file, file.name || 'image')
   let reported = 0
   const onProgress = (fraction) => {
     // A store update per percent is plenty for a progress bar.
@@ -117,6 +136,8 @@ const uploadPicked = (clientId) => async (dispatch, getState) => {
     dispatch(outboxUploadProgressed({ clientId, progress: fraction }))
   }
   try {
+    const formData = new FormData()
+    formData.append('file', file, file.name || 'image')
     const image = await uploadMultipart({
       url: `${API_BASE}/uploads/image`,
       formData,
@@ -127,6 +148,12 @@ const uploadPicked = (clientId) => async (dispatch, getState) => {
     return dispatch(flushOutbox())
   } catch (error) {
     if (error?.status === 401) dispatch(sessionRejected())
+    // Offline: it waits for the next connect, as texts do. Otherwise the
+    // reason is shown, with Retry.
+    if (typeof error?.status !== 'number' && !realtime.isConnected()) {
+      dispatch(outboxRequeued(clientId))
+      return
+    }
     dispatch(outboxFailed({ clientId, error: parseApiError(error)?.message ?? 'The upload failed.' }))
   }
 }
@@ -134,13 +161,46 @@ const uploadPicked = (clientId) => async (dispatch, getState) => {
 /** Uploads `file` (already checked: lib/imageFile.js), then sends it as an image message. */
 export const sendImage =
   ({ peerId, file, text = null }) =>
-  (dispatch) => {
+  (dispatch, getState, { realtime }) => {
     const clientId = newClientId()
     pickedFiles.set(clientId, file)
+    const userId = getState().auth.user?.id
+    if (userId) keepPickedImage(userId, clientId, file)
     const preview = globalThis.URL?.createObjectURL?.(file) ?? null
-    dispatch(outboxQueued({ clientId, peerId, text, preview, uploading: true }))
-    return dispatch(uploadPicked(clientId))
+    // Offline, the upload waits for the next connect (flushOutbox starts it).
+    const online = realtime.isConnected()
+    dispatch(outboxQueued({ clientId, peerId, text, preview, uploading: online }))
+    return online ? dispatch(uploadPicked(clientId)) : undefined
   }
+
+/**
+ * After the outbox was restored from storage (outboxStorage.js): gives the
+ * image messages that were not uploaded yet their picked files back, from
+ * IndexedDB, and drops the files no item needs. An item whose file is gone
+ * fails with the reason (Remove, or pick the image again).
+ */
+export const reattachPickedImages = () => async (dispatch, getState) => {
+  const userId = getState().auth.user?.id
+  if (!userId) return
+  const files = await loadPickedImages(userId)
+  const outbox = getState().chat.outbox
+  const known = new Set(outbox.map((item) => item.clientId))
+  for (const clientId of files.keys()) {
+    if (!known.has(clientId)) forgetPickedImage(clientId) // sent or removed, in a tab that closed first
+  }
+  for (const item of outbox.filter((entry) => entry.awaitingFile)) {
+    const file = files.get(item.clientId)
+    if (file) {
+      pickedFiles.set(item.clientId, file)
+      const preview = globalThis.URL?.createObjectURL?.(file) ?? null
+      dispatch(outboxFileReattached({ clientId: item.clientId, preview }))
+    } else {
+      dispatch(outboxFileReattached({ clientId: item.clientId, preview: null }))
+      dispatch(outboxFailed({ clientId: item.clientId, error: 'The picked image is no longer available.' }))
+    }
+  }
+  return dispatch(flushOutbox())
+}
 
 export const retryOutboxItem = (clientId) => (dispatch, getState) => {
   const item = getState().chat.outbox.find((entry) => entry.clientId === clientId)

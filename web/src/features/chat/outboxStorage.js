@@ -2,22 +2,28 @@
 // offline survives a reload or a closed tab and goes out at the next connect.
 // Items keep their clientId: one sent again (from a second tab, or after an
 // ack that never came) is still stored once by the server. An image whose
-// upload has not finished needs the picked File, which storage cannot hold:
-// such items are not kept. An explicit logout forgets the user's outbox (a
+// upload has not finished needs the picked File, which localStorage cannot
+// hold: its item is kept here marked imagePicked, the File in IndexedDB
+// (pickedImages.js), and the two are joined again after the restore
+// (reattachPickedImages). An explicit logout forgets the user's outbox (a
 // shared computer); an expired session keeps it for the next login.
 import { defaultStorage } from '../auth/authStorage.js'
 import { outboxRestored } from './chatSlice.js'
+import { reattachPickedImages } from './chatThunks.js'
+import { forgetPickedImagesOf } from './pickedImages.js'
 
 const PREFIX = 'samwaad.outbox.'
 const VERSION = 1
 
 export const outboxKey = (userId) => PREFIX + userId
 
+// An image message not uploaded yet: its file is in IndexedDB, not here.
+const picked = (item) => !item.image && (Boolean(item.preview) || item.awaitingFile === true || item.imagePicked === true)
+
 /** The items worth keeping, as they should come back: waiting to be sent (or failed, with the reason). */
 export function storableItems(outbox) {
-  return outbox
-    .filter((item) => item.image || (!item.preview && item.status !== 'uploading'))
-    .map((item) => ({
+  return outbox.map((item) => {
+    const kept = {
       clientId: item.clientId,
       peerId: item.peerId,
       text: item.text ?? null,
@@ -25,7 +31,10 @@ export function storableItems(outbox) {
       status: item.status === 'failed' ? 'failed' : 'queued',
       error: item.status === 'failed' ? (item.error ?? null) : null,
       createdAt: item.createdAt,
-    }))
+    }
+    if (picked(item)) kept.imagePicked = true
+    return kept
+  })
 }
 
 const isText = (value) => typeof value === 'string' && value.length > 0
@@ -35,17 +44,20 @@ function decodeItem(raw) {
   if (!raw || typeof raw !== 'object' || !isText(raw.clientId) || !isText(raw.peerId)) return null
   const text = isText(raw.text) ? raw.text : null
   const image = raw.image && typeof raw.image === 'object' && isText(raw.image.public_id) ? raw.image : null
-  if (!text && !image) return null
+  const awaitingFile = !image && raw.imagePicked === true
+  if (!text && !image && !awaitingFile) return null
   const failed = raw.status === 'failed'
   return {
     clientId: raw.clientId,
     peerId: raw.peerId,
     text,
     image,
-    // The upload's own URL stands in for the object URL of the picked file, which is gone.
+    // The upload's own URL stands in for the object URL of the picked file,
+    // which is gone; a file not uploaded yet gets a new one once it is back.
     preview: image ? (image.thumbnailUrl ?? image.url ?? null) : null,
+    ...(awaitingFile ? { awaitingFile } : {}),
     status: failed ? 'failed' : 'queued',
-    progress: 1,
+    progress: awaitingFile ? 0 : 1,
     error: failed && isText(raw.error) ? raw.error : failed ? 'Not sent.' : null,
     createdAt: isText(raw.createdAt) ? raw.createdAt : new Date().toISOString(),
   }
@@ -89,12 +101,18 @@ export function persistOutbox(store, storage = defaultStorage()) {
     const state = store.getState()
     const currentUser = state.auth.user?.id ?? null
     if (currentUser !== userId) {
-      if (userId && !state.auth.token && !state.auth.expired) write(storage, userId, null)
+      if (userId && !state.auth.token && !state.auth.expired) {
+        write(storage, userId, null)
+        forgetPickedImagesOf(userId)
+      }
       userId = currentUser
       outbox = state.chat.outbox
       written = undefined
       // Dispatching here runs this listener again, with the user already recorded.
-      if (userId) store.dispatch(outboxRestored(readOutbox(storage, userId)))
+      if (userId) {
+        store.dispatch(outboxRestored(readOutbox(storage, userId)))
+        store.dispatch(reattachPickedImages())
+      }
       return
     }
     if (!userId || state.chat.outbox === outbox) return

@@ -1,3 +1,4 @@
+import 'fake-indexeddb/auto'
 import { describe, expect, it, vi } from 'vitest'
 import { realtimeConnected } from '../../app/realtimeEvents.js'
 import { sessionRejected } from '../../app/api.js'
@@ -6,8 +7,9 @@ import { loggedIn, loggedOut } from '../auth/authSlice.js'
 import { createFakeRealtime } from '../../test/fakeRealtime.js'
 import { ME, RAVI, aMessage } from '../../test/fixtures.js'
 import { outboxQueued } from './chatSlice.js'
-import { sendText } from './chatThunks.js'
+import { sendImage, sendText } from './chatThunks.js'
 import { outboxKey, readOutbox, storableItems } from './outboxStorage.js'
+import { keepPickedImage, loadPickedImages } from './pickedImages.js'
 
 const me = { id: ME, name: 'Me' }
 const signedIn = { auth: { token: 'tok-1', user: me, expired: false } }
@@ -37,7 +39,7 @@ function offlineStore(storage) {
 const anImage = { public_id: 'samwaad/chat/abc', url: '/media/abc.jpg', thumbnailUrl: '/media/abc-t.jpg', width: 10, height: 10 }
 
 describe('storableItems', () => {
-  it('keeps texts and uploaded images, as waiting to be sent, and drops what still needs the picked file', () => {
+  it('keeps texts and images, as waiting to be sent; an image not uploaded yet is marked for its file', () => {
     const item = (fields) => ({ peerId: RAVI, text: null, image: null, preview: null, error: null, createdAt: 't', ...fields })
     const kept = storableItems([
       item({ clientId: 'a', text: 'hi', status: 'sending' }),
@@ -46,12 +48,14 @@ describe('storableItems', () => {
       item({ clientId: 'd', preview: 'blob:z', status: 'failed', error: 'The upload failed.' }),
       item({ clientId: 'e', text: 'no', status: 'failed', error: 'Too long' }),
     ])
-    expect(kept.map((i) => [i.clientId, i.status, i.error])).toEqual([
-      ['a', 'queued', null],
-      ['b', 'queued', null],
-      ['e', 'failed', 'Too long'],
+    expect(kept.map((i) => [i.clientId, i.status, i.error, i.imagePicked ?? false])).toEqual([
+      ['a', 'queued', null, false],
+      ['b', 'queued', null, false],
+      ['c', 'queued', null, true],
+      ['d', 'failed', 'The upload failed.', true],
+      ['e', 'failed', 'Too long', false],
     ])
-    expect(kept[1]).not.toHaveProperty('preview')
+    for (const item of kept) expect(item).not.toHaveProperty('preview')
   })
 })
 
@@ -79,10 +83,74 @@ describe('the kept outbox', () => {
     const storage = memoryStorage()
     const { store } = offlineStore(storage)
     store.dispatch(outboxQueued({ clientId: 'img-1', peerId: RAVI, preview: 'blob:gone', uploading: true }))
-    expect(readOutbox(storage, ME)).toEqual([]) // not uploaded yet: nothing to keep
     store.dispatch({ type: 'chat/outboxUploaded', payload: { clientId: 'img-1', image: anImage } })
     const [restored] = offlineStore(storage).store.getState().chat.outbox
     expect(restored).toMatchObject({ clientId: 'img-1', image: anImage, preview: '/media/abc-t.jpg', status: 'queued' })
+  })
+
+  it('keeps an image picked offline, file and all, and uploads it at the next connect', async () => {
+    vi.spyOn(URL, 'createObjectURL').mockReturnValue('blob:test')
+    const storage = memoryStorage()
+    const { realtime, store } = offlineStore(storage)
+    const file = new File([new Uint8Array([1, 2, 3])], 'sea.png', { type: 'image/png' })
+    await store.dispatch(sendImage({ peerId: RAVI, file }))
+    const [item] = store.getState().chat.outbox
+    // Offline: queued, no upload tried.
+    expect(item).toMatchObject({ status: 'queued', image: null })
+    expect(readOutbox(storage, ME)).toMatchObject([{ clientId: item.clientId, awaitingFile: true }])
+    await vi.waitFor(async () => expect((await loadPickedImages(ME)).has(item.clientId)).toBe(true))
+
+    // The next page load: the item comes back waiting for its file, then gets it.
+    const next = offlineStore(storage)
+    await vi.waitFor(() => {
+      const [back] = next.store.getState().chat.outbox
+      expect(back).toMatchObject({ clientId: item.clientId, awaitingFile: false, status: 'queued' })
+      expect(back.preview).toBeTruthy()
+    })
+    // At the connect the upload starts first (what follows waits for it, in order).
+    // (jsdom's FormData takes only its own Blobs, not what IndexedDB's fake clones back.)
+    const uploads = []
+    vi.stubGlobal('FormData', class { append(name, value) { this[name] = value } })
+    vi.stubGlobal(
+      'XMLHttpRequest',
+      class {
+        upload = {}
+        open(method, url) {
+          this.url = url
+        }
+        setRequestHeader() {}
+        send(body) {
+          uploads.push([this.url, 'file' in body])
+        }
+      },
+    )
+    next.realtime.connected = true
+    next.store.dispatch(realtimeConnected())
+    // (The bytes that reach the server are checked in Chromium, e2e/chat.test.mjs.)
+    await vi.waitFor(() => expect(uploads).toEqual([['/api/v1/uploads/image', true]]))
+    expect(next.store.getState().chat.outbox[0].status).toBe('uploading')
+    expect(next.realtime.emittedOf('send-message')).toEqual([])
+    expect(realtime.emittedOf('send-message')).toEqual([])
+    vi.unstubAllGlobals()
+  })
+
+  it('fails, with the reason, an image whose file did not come back', async () => {
+    const storage = memoryStorage({
+      [outboxKey(ME)]: JSON.stringify({ v: 1, items: [{ clientId: 'lost-1', peerId: RAVI, imagePicked: true, status: 'queued' }] }),
+    })
+    const { store } = offlineStore(storage)
+    await vi.waitFor(() =>
+      expect(store.getState().chat.outbox[0]).toMatchObject({ status: 'failed', error: 'The picked image is no longer available.' }),
+    )
+  })
+
+  it('forgets kept files at an explicit logout', async () => {
+    const storage = memoryStorage()
+    const { store } = offlineStore(storage)
+    await keepPickedImage(ME, 'kept-1', new Blob([new Uint8Array([1])]))
+    expect((await loadPickedImages(ME)).has('kept-1')).toBe(true)
+    store.dispatch(loggedOut())
+    await vi.waitFor(async () => expect((await loadPickedImages(ME)).size).toBe(0))
   })
 
   it('is forgotten at an explicit logout, and kept when the session expires', async () => {
