@@ -155,6 +155,8 @@ const uploadPicked = (clientId) => async (dispatch, getState, { realtime }) => {
       return
     }
     dispatch(outboxFailed({ clientId, error: parseApiError(error)?.message ?? 'The upload failed.' }))
+    // What was queued behind it goes on; the image waits for Retry.
+    return dispatch(flushOutbox())
   }
 }
 

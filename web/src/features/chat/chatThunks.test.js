@@ -5,7 +5,7 @@ import { createFakeRealtime } from '../../test/fakeRealtime.js'
 import { CONVERSATION, ME, RAVI, aMessage } from '../../test/fixtures.js'
 import { jsonResponse, stubFetch } from '../../test/utils.jsx'
 import { selectThread } from './chatSlice.js'
-import { catchUp, flushOutbox, loadOlder, markRead, openThread, sendText, watchPresence } from './chatThunks.js'
+import { catchUp, flushOutbox, loadOlder, markRead, openThread, sendImage, sendText, watchPresence } from './chatThunks.js'
 
 const signedIn = { auth: { token: 'tok-1', user: null, expired: false } }
 
@@ -23,7 +23,42 @@ function setup({ connected = true } = {}) {
   return { realtime, store, stored }
 }
 
+// An XMLHttpRequest that answers every upload with `status` and `body`.
+function answerUploads(status, body) {
+  vi.stubGlobal(
+    'XMLHttpRequest',
+    class {
+      upload = {}
+      status = status
+      responseText = JSON.stringify(body)
+      open() {}
+      setRequestHeader() {}
+      getResponseHeader() {
+        return 'application/json'
+      }
+      send() {
+        setTimeout(() => this.onload())
+      }
+    },
+  )
+}
+
 describe('the outbox', () => {
+  it('uploads an image picked offline at the connect, in order; one the server refuses waits for Retry, the rest goes on', async () => {
+    vi.spyOn(URL, 'createObjectURL').mockReturnValue('blob:picked')
+    answerUploads(413, { error: { code: 'payload_too_large', message: 'The image is larger than 10 MB.' } })
+    const { realtime, store } = setup({ connected: false })
+    await store.dispatch(sendImage({ peerId: RAVI, file: new File([new Uint8Array(4)], 'big.png', { type: 'image/png' }) }))
+    await store.dispatch(sendText({ peerId: RAVI, text: 'after the image' }))
+    expect(store.getState().chat.outbox.map((i) => i.status)).toEqual(['queued', 'queued'])
+
+    realtime.connected = true
+    store.dispatch(realtimeConnected())
+    await vi.waitFor(() => expect(realtime.emittedOf('send-message').map((p) => p.text)).toEqual(['after the image']))
+    expect(store.getState().chat.outbox).toMatchObject([{ status: 'failed', error: 'The image is larger than 10 MB.' }])
+    vi.unstubAllGlobals()
+  })
+
   it('sends at once when connected', async () => {
     const { realtime, store } = setup()
     await store.dispatch(sendText({ peerId: RAVI, text: 'Hi' }))
