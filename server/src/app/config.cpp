@@ -239,6 +239,8 @@ Config load_config(const Env& env) {
   c.storage_workers = static_cast<int>(int_var(env, "STORAGE_WORKERS", 64, 2, 512));
   c.message_apply_delay =
       std::chrono::milliseconds(int_var(env, "MESSAGE_APPLY_DELAY_MS", 100, 0, 60000));
+  c.message_apply_delay_quiet =
+      std::chrono::milliseconds(int_var(env, "MESSAGE_APPLY_DELAY_QUIET_MS", 10, 0, 60000));
   if (auto ttl = get(env, "UNUSED_UPLOAD_TTL")) {
     auto seconds = parse_duration_s(*ttl);
     if (!seconds) {

@@ -44,6 +44,8 @@ struct Config {
   std::size_t realtime_queue_bytes = 4 * 1024 * 1024;  // per socket, then it is dropped
   // Journaled messages and receipts wait at most this long for the database.
   std::chrono::milliseconds message_apply_delay{100};
+  // The same while messages arrive slowly (at most message_apply_delay).
+  std::chrono::milliseconds message_apply_delay_quiet{10};
   int storage_workers = 64;                 // threads that may wait on the database at once
   int64_t unused_upload_ttl_s = 24 * 3600;  // uploads nothing used by then are removed
 };

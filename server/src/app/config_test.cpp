@@ -58,6 +58,12 @@ TEST(Config, BadValuesNameTheVariable) {
 
 TEST(Config, MessageApplyDelay) {
   EXPECT_EQ(load_config({}).message_apply_delay, std::chrono::milliseconds(100));
+  EXPECT_EQ(load_config({}).message_apply_delay_quiet, std::chrono::milliseconds(10));
+  EXPECT_EQ(load_config({{"MESSAGE_APPLY_DELAY_QUIET_MS", "60000"}}).message_apply_delay_quiet,
+            std::chrono::milliseconds(60000));
+  EXPECT_EQ(
+      error_of({{"MESSAGE_APPLY_DELAY_QUIET_MS", "-1"}}).rfind("MESSAGE_APPLY_DELAY_QUIET_MS:", 0),
+      0u);
   EXPECT_EQ(load_config({{"MESSAGE_APPLY_DELAY_MS", "0"}}).message_apply_delay,
             std::chrono::milliseconds(0));
 }

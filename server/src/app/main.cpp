@@ -78,6 +78,7 @@ void setup_logging(const Config& config) {
 store::StoreSettings store_settings(const Config& config) {
   store::StoreSettings settings;
   settings.apply_delay = config.message_apply_delay;
+  settings.quiet_apply_delay = config.message_apply_delay_quiet;
   return settings;
 }
 

@@ -61,6 +61,7 @@ std::unique_ptr<Store> open_sqlite(std::string_view url, const StoreSettings& se
   if (path != ":memory:") create_parent_directory(path);
   SqliteOptions options;
   options.apply_delay = settings.apply_delay;
+  options.quiet_apply_delay = settings.quiet_apply_delay;
   return std::make_unique<SqliteStore>(path, std::move(options));
 }
 

@@ -274,6 +274,8 @@ struct StoreSettings {
   // sqlite_store.hpp). Longer gathers more into one transaction; reads and
   // other writes never wait for it.
   std::chrono::milliseconds apply_delay{100};
+  // The same while writes arrive slowly (see SqliteOptions::quiet_apply_delay).
+  std::chrono::milliseconds quiet_apply_delay{10};
 };
 
 // Opens the backend named by a DATABASE_URL (`sqlite:///path/to.db` or

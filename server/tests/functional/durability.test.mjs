@@ -28,7 +28,7 @@ async function allMessages(server, token, conversationId) {
 for (const [name, transports, env] of [
   ['websocket', ['websocket'], {}],
   ['polling', ['polling'], {}],
-  ['journal-only', ['websocket'], { MESSAGE_APPLY_DELAY_MS: '60000' }],
+  ['journal-only', ['websocket'], { MESSAGE_APPLY_DELAY_MS: '60000', MESSAGE_APPLY_DELAY_QUIET_MS: '60000' }],
 ]) {
   test(`[${name}] kill -9 mid-stream: every acknowledged message survives, none twice`, { timeout: 90000 }, async (t) => {
     let server = await startServer(env);

@@ -173,6 +173,7 @@ TEST(SqliteJournal, AnAcknowledgedMessageIsReadableAtOnceAndCountedOnce) {
   TempDir dir;
   SqliteOptions options;
   options.apply_delay = std::chrono::seconds(10);  // only a read can bring it in
+  options.quiet_apply_delay = options.apply_delay;
   SqliteStore store(dir.path().string() + "/db.sqlite", options);
   ASSERT_TRUE(store.journaling());
   store.migrate();
@@ -203,6 +204,32 @@ TEST(SqliteJournal, AnAcknowledgedMessageIsReadableAtOnceAndCountedOnce) {
   EXPECT_TRUE(store.insert_message(text_from(ann, bob, "again", "c1")).duplicate);
 }
 
+// While writes arrive slowly the committer applies after the quiet delay,
+// not the full one.
+TEST(SqliteJournal, SlowWritesAreAppliedAfterTheQuietDelay) {
+  TempDir dir;
+  SqliteOptions options;
+  options.apply_delay = std::chrono::seconds(30);
+  options.quiet_apply_delay = std::chrono::milliseconds(10);
+  SqliteStore store(dir.path().string() + "/db.sqlite", options);
+  store.migrate();
+  const auto ann = user_named("ann", 1), bob = user_named("bob", 2);
+  store.insert_user(ann);
+  store.insert_user(bob);
+  const auto unapplied = [&store] {
+    for (const auto& gauge : store.gauges()) {
+      if (gauge.name == "samwaad_store_messages_unapplied") return gauge.value;
+    }
+    return -1.0;
+  };
+  store.insert_message(text_from(ann, bob, "hi", "q1"));
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (unapplied() != 0.0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_EQ(unapplied(), 0.0);  // long before the 30 s
+}
+
 // Per-thread tools (top -H, perf, /proc) tell the store's threads apart.
 TEST(SqliteJournal, TheStoreThreadsAreNamed) {
   TempDir dir;
@@ -230,6 +257,7 @@ TEST(SqliteJournal, AReceiptBeforeTheApplyIsWrittenWithTheInsert) {
   TempDir dir;
   SqliteOptions options;
   options.apply_delay = std::chrono::seconds(10);  // the read below applies both
+  options.quiet_apply_delay = options.apply_delay;
   SqliteStore store(dir.path().string() + "/db.sqlite", options);
   store.migrate();
   const auto ann = user_named("ann", 1), bob = user_named("bob", 2);
@@ -302,6 +330,7 @@ TEST(SqliteJournal, TheNextStartAppliesWhatOnlyTheJournalHad) {
   {
     SqliteOptions options;
     options.apply_delay = std::chrono::minutes(5);
+    options.quiet_apply_delay = options.apply_delay;
     SqliteStore store(live, options);
     store.migrate();
     store.insert_user(ann);

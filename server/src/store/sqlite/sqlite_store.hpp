@@ -61,6 +61,10 @@ struct SqliteOptions {
   // committer to gather more of them (fewer, larger transactions), unless a
   // read or another write needs them sooner.
   std::chrono::milliseconds apply_delay{100};
+  // The wait instead while writes arrive slowly (fewer than
+  // kQuietWritesPerSecond in the last gathering; at most apply_delay): see
+  // commit_loop.
+  std::chrono::milliseconds quiet_apply_delay{10};
 };
 
 struct GroupCommitStats {
@@ -242,6 +246,11 @@ class SqliteStore final : public Store {
   void release_reader(sqlite_detail::Connection* reader);
 
   std::chrono::milliseconds apply_delay_;
+  std::chrono::milliseconds quiet_apply_delay_;
+  // Committer thread only: writes arrived slowly over the last second or more.
+  bool quiet_ = true;
+  std::size_t rate_writes_ = 0;
+  std::chrono::steady_clock::time_point rate_since_ = std::chrono::steady_clock::now();
   std::mutex writer_mutex_;
   std::unique_ptr<sqlite_detail::Connection> writer_;  // guarded by writer_mutex_
   std::string last_message_id_;                        // guarded by writer_mutex_
