@@ -174,6 +174,19 @@ wait_quiet() {  # wait_quiet PID: until the server uses < 5 % of a core over 0.5
   done
   log "    server $pid still busy after 60 s"
 }
+busy_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }
+wait_machine_quiet() {  # until the whole machine is < 10 % of a core busy over 0.5 s
+  # (the last run's dirty database pages being written back, say), at most 15 s
+  local a b
+  sync
+  for _ in $(seq 30); do
+    a="$(busy_ticks)"
+    sleep 0.5
+    b="$(busy_ticks)"
+    ((b - a <= 5)) && return 0
+  done
+  log "    the machine is still busy after 15 s"
+}
 chat() {  # chat TARGET KIND RATE
   local t="$1" kind="$2" rate="$3" o
   if ((RESTART_EACH)); then  # a fresh process per run: no heap or backlog carried over
@@ -182,6 +195,7 @@ chat() {  # chat TARGET KIND RATE
     # whole core for 8 s and more after a run at 30,000 msg/s offered), which would
     # take the cores from this run.
     for o in $ACTIVE; do stop_target "$o"; done
+    wait_machine_quiet
     if [[ "$t" == samwaad ]]; then
       # A copy of the database as it was after signup: an overloaded run leaves messages
       # undelivered, and the next run must not start by pushing that backlog (the
