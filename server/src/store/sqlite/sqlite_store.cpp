@@ -1139,10 +1139,9 @@ void SqliteStore::commit_loop() {
     // While writes arrive slowly the CPU is there to spare, and what a batch
     // costs the messages is its commit: its WAL frames and their sync go to
     // the disk ahead of the journal's next sync, which every message waits
-    // for. Small batches keep that short (p99 at 2,000 msg/s 6.1–6.5 against
-    // 11.7 ms with 100 ms batches; docs/benchmarks.md); at higher rates large
-    // batches save the CPU the messages then need.
-    // The rate over a second or more: batches of 10 ms vary too much.
+    // for. Small batches keep that short (docs/benchmarks.md); at higher rates
+    // large batches save the CPU the messages then need. The rate is taken
+    // over a second or more: batches of 10 ms vary too much.
     rate_writes_ += queue_.size();
     if (const auto now = std::chrono::steady_clock::now();
         now - rate_since_ >= std::chrono::seconds(1)) {

@@ -62,7 +62,7 @@ struct SqliteOptions {
   // read or another write needs them sooner.
   std::chrono::milliseconds apply_delay{100};
   // The wait instead while writes arrive slowly (fewer than
-  // kQuietWritesPerSecond in the last gathering; at most apply_delay): see
+  // kQuietWritesPerSecond over the last second; at most apply_delay): see
   // commit_loop.
   std::chrono::milliseconds quiet_apply_delay{10};
 };

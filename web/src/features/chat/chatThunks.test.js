@@ -56,7 +56,6 @@ describe('the outbox', () => {
     store.dispatch(realtimeConnected())
     await vi.waitFor(() => expect(realtime.emittedOf('send-message').map((p) => p.text)).toEqual(['after the image']))
     expect(store.getState().chat.outbox).toMatchObject([{ status: 'failed', error: 'The image is larger than 10 MB.' }])
-    vi.unstubAllGlobals()
   })
 
   it('sends at once when connected', async () => {

@@ -18,7 +18,7 @@ const VERSION = 1
 export const outboxKey = (userId) => PREFIX + userId
 
 // An image message not uploaded yet: its file is in IndexedDB, not here.
-const picked = (item) => !item.image && (Boolean(item.preview) || item.awaitingFile === true || item.imagePicked === true)
+const picked = (item) => !item.image && (Boolean(item.preview) || item.awaitingFile === true)
 
 /** The items worth keeping, as they should come back: waiting to be sent (or failed, with the reason). */
 export function storableItems(outbox) {

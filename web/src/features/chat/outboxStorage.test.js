@@ -131,7 +131,6 @@ describe('the kept outbox', () => {
     expect(next.store.getState().chat.outbox[0].status).toBe('uploading')
     expect(next.realtime.emittedOf('send-message')).toEqual([])
     expect(realtime.emittedOf('send-message')).toEqual([])
-    vi.unstubAllGlobals()
   })
 
   it('fails, with the reason, an image whose file did not come back', async () => {
