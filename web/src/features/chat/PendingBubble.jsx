@@ -1,7 +1,7 @@
 import { useAppDispatch } from '../../app/hooks.js'
 import { Button } from '../../components/ui/index.js'
 import { MessageStatus } from './MessageStatus.jsx'
-import { discardOutboxItem, retryOutboxItem } from './chatThunks.js'
+import { discardOutboxItem, retryOutboxItem, sendTextOnly } from './chatThunks.js'
 
 /** A message of ours the server has not acknowledged yet: uploading, waiting, sending or failed. */
 export function PendingBubble({ item, online }) {
@@ -26,9 +26,18 @@ export function PendingBubble({ item, online }) {
               <Button size="sm" variant="secondary" onClick={() => dispatch(discardOutboxItem(item.clientId))}>
                 Remove
               </Button>
-              <Button size="sm" onClick={() => dispatch(retryOutboxItem(item.clientId))}>
-                Retry
-              </Button>
+              {item.imageLost ? (
+                // Retrying would send the caption without the image the user meant to send.
+                item.text && (
+                  <Button size="sm" onClick={() => dispatch(sendTextOnly(item.clientId))}>
+                    Send text only
+                  </Button>
+                )
+              ) : (
+                <Button size="sm" onClick={() => dispatch(retryOutboxItem(item.clientId))}>
+                  Retry
+                </Button>
+              )}
             </div>
           </div>
         ) : (

@@ -23,7 +23,8 @@ export const TYPING_TTL_MS = 5000
  *   first: {clientId, peerId, text, image, preview, status ('uploading' |
  *   'queued' | 'sending' | 'failed'), progress, error, createdAt}; an image
  *   message restored from an earlier page load whose picked file is still
- *   being read back from storage has awaitingFile: true
+ *   being read back from storage has awaitingFile: true, one whose file did
+ *   not come back has imageLost: true (failed; Remove, or send the text alone)
  * typing[peerId]: until when (ms) the peer counts as typing
  */
 const initialState = { openPeerId: null, threads: {}, messages: {}, outbox: [], typing: {} }
@@ -170,6 +171,18 @@ const chatSlice = createSlice({
     outboxFileReattached(state, { payload: { clientId, preview } }) {
       updateOutboxItem(state, clientId, { awaitingFile: false, preview })
     },
+    /**
+     * A restored image message whose picked file did not come back: it cannot
+     * be retried as it was (that would send the caption alone), only removed
+     * or, with the user's say-so, sent as text (outboxImageDropped).
+     */
+    outboxImageLost(state, { payload: { clientId, error } }) {
+      updateOutboxItem(state, clientId, { awaitingFile: false, preview: null, imageLost: true, status: 'failed', error })
+    },
+    /** The user chose to send a lost image's caption on its own. */
+    outboxImageDropped(state, { payload: clientId }) {
+      updateOutboxItem(state, clientId, { imageLost: false, status: 'queued', progress: 1, error: null })
+    },
     outboxDiscarded(state, { payload: clientId }) {
       state.outbox = state.outbox.filter((item) => item.clientId !== clientId)
     },
@@ -240,6 +253,8 @@ export const {
   outboxRetried,
   outboxDiscarded,
   outboxFileReattached,
+  outboxImageLost,
+  outboxImageDropped,
   outboxRestored,
   messageSent,
   messagesReadByMe,

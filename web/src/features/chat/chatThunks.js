@@ -13,6 +13,8 @@ import {
   outboxDiscarded,
   outboxFailed,
   outboxFileReattached,
+  outboxImageDropped,
+  outboxImageLost,
   outboxQueued,
   outboxRequeued,
   outboxRetried,
@@ -179,7 +181,7 @@ export const sendImage =
  * After the outbox was restored from storage (outboxStorage.js): gives the
  * image messages that were not uploaded yet their picked files back, from
  * IndexedDB, and drops the files no item needs. An item whose file is gone
- * fails with the reason (Remove, or pick the image again).
+ * fails with the reason: Remove, or send its caption alone (sendTextOnly).
  */
 export const reattachPickedImages = () => async (dispatch, getState) => {
   const userId = getState().auth.user?.id
@@ -197,8 +199,7 @@ export const reattachPickedImages = () => async (dispatch, getState) => {
       const preview = globalThis.URL?.createObjectURL?.(file) ?? null
       dispatch(outboxFileReattached({ clientId: item.clientId, preview }))
     } else {
-      dispatch(outboxFileReattached({ clientId: item.clientId, preview: null }))
-      dispatch(outboxFailed({ clientId: item.clientId, error: 'The picked image is no longer available.' }))
+      dispatch(outboxImageLost({ clientId: item.clientId, error: 'The picked image is no longer available.' }))
     }
   }
   return dispatch(flushOutbox())
@@ -206,12 +207,22 @@ export const reattachPickedImages = () => async (dispatch, getState) => {
 
 export const retryOutboxItem = (clientId) => (dispatch, getState) => {
   const item = getState().chat.outbox.find((entry) => entry.clientId === clientId)
-  if (!item || item.status !== 'failed') return
+  // A lost image cannot be sent as it was; the caption alone is the user's call.
+  if (!item || item.status !== 'failed' || item.imageLost) return
   if (!item.image && pickedFiles.has(clientId)) {
     dispatch(outboxRetried({ clientId, uploading: true }))
     return dispatch(uploadPicked(clientId))
   }
   dispatch(outboxRetried({ clientId }))
+  return dispatch(flushOutbox())
+}
+
+/** Sends the caption of an image message whose picked file was lost, without the image. */
+export const sendTextOnly = (clientId) => (dispatch, getState) => {
+  const item = getState().chat.outbox.find((entry) => entry.clientId === clientId)
+  if (!item?.imageLost || !item.text) return
+  forgetPickedImage(clientId)
+  dispatch(outboxImageDropped(clientId))
   return dispatch(flushOutbox())
 }
 

@@ -33,6 +33,7 @@ export function storableItems(outbox) {
       createdAt: item.createdAt,
     }
     if (picked(item)) kept.imagePicked = true
+    if (item.imageLost) kept.imageLost = true
     return kept
   })
 }
@@ -44,9 +45,12 @@ function decodeItem(raw) {
   if (!raw || typeof raw !== 'object' || !isText(raw.clientId) || !isText(raw.peerId)) return null
   const text = isText(raw.text) ? raw.text : null
   const image = raw.image && typeof raw.image === 'object' && isText(raw.image.public_id) ? raw.image : null
-  const awaitingFile = !image && raw.imagePicked === true
-  if (!text && !image && !awaitingFile) return null
-  const failed = raw.status === 'failed'
+  // Lost: its file did not come back at an earlier restore. It stays failed
+  // (and shown, caption or not) until the user removes it or sends the text.
+  const imageLost = !image && raw.imageLost === true
+  const awaitingFile = !image && !imageLost && raw.imagePicked === true
+  if (!text && !image && !awaitingFile && !imageLost) return null
+  const failed = imageLost || raw.status === 'failed'
   return {
     clientId: raw.clientId,
     peerId: raw.peerId,
@@ -56,9 +60,10 @@ function decodeItem(raw) {
     // which is gone; a file not uploaded yet gets a new one once it is back.
     preview: image ? (image.thumbnailUrl ?? image.url ?? null) : null,
     ...(awaitingFile ? { awaitingFile } : {}),
+    ...(imageLost ? { imageLost } : {}),
     status: failed ? 'failed' : 'queued',
     progress: awaitingFile ? 0 : 1,
-    error: failed && isText(raw.error) ? raw.error : failed ? 'Not sent.' : null,
+    error: failed && isText(raw.error) ? raw.error : imageLost ? 'The picked image is no longer available.' : failed ? 'Not sent.' : null,
     createdAt: isText(raw.createdAt) ? raw.createdAt : new Date().toISOString(),
   }
 }

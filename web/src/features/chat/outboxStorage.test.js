@@ -7,7 +7,7 @@ import { loggedIn, loggedOut } from '../auth/authSlice.js'
 import { createFakeRealtime } from '../../test/fakeRealtime.js'
 import { ME, RAVI, aMessage } from '../../test/fixtures.js'
 import { outboxQueued } from './chatSlice.js'
-import { sendImage, sendText } from './chatThunks.js'
+import { retryOutboxItem, sendImage, sendText, sendTextOnly } from './chatThunks.js'
 import { outboxKey, readOutbox, storableItems } from './outboxStorage.js'
 import { keepPickedImage, loadPickedImages } from './pickedImages.js'
 
@@ -133,14 +133,40 @@ describe('the kept outbox', () => {
     expect(realtime.emittedOf('send-message')).toEqual([])
   })
 
-  it('fails, with the reason, an image whose file did not come back', async () => {
+  it('fails, with the reason, an image whose file did not come back; Retry does not send its caption alone', async () => {
     const storage = memoryStorage({
-      [outboxKey(ME)]: JSON.stringify({ v: 1, items: [{ clientId: 'lost-1', peerId: RAVI, imagePicked: true, status: 'queued' }] }),
+      [outboxKey(ME)]: JSON.stringify({
+        v: 1,
+        items: [
+          { clientId: 'lost-1', peerId: RAVI, text: 'look at this', imagePicked: true, status: 'queued' },
+          { clientId: 'lost-2', peerId: RAVI, imagePicked: true, status: 'queued' },
+        ],
+      }),
     })
-    const { store } = offlineStore(storage)
+    const { store, realtime } = offlineStore(storage)
+    const lost = { status: 'failed', imageLost: true, error: 'The picked image is no longer available.' }
+    await vi.waitFor(() => expect(store.getState().chat.outbox).toMatchObject([lost, lost]))
+    realtime.connected = true
+    store.dispatch(realtimeConnected())
+    await store.dispatch(retryOutboxItem('lost-1'))
+    await store.dispatch(retryOutboxItem('lost-2'))
+    expect(realtime.emittedOf('send-message')).toEqual([])
+    expect(store.getState().chat.outbox).toMatchObject([lost, lost])
+
+    // A reload keeps them lost (not a caption queued to go out), with or without a caption.
+    const next = offlineStore(storage)
+    await vi.waitFor(() => expect(next.store.getState().chat.outbox).toMatchObject([lost, lost]))
+    expect(next.store.getState().chat.outbox.map((item) => item.awaitingFile ?? false)).toEqual([false, false])
+
+    // Sending the text alone is the user's explicit choice, and needs a text.
+    next.realtime.connected = true
+    next.store.dispatch(realtimeConnected())
+    await next.store.dispatch(sendTextOnly('lost-2'))
+    await next.store.dispatch(sendTextOnly('lost-1'))
     await vi.waitFor(() =>
-      expect(store.getState().chat.outbox[0]).toMatchObject({ status: 'failed', error: 'The picked image is no longer available.' }),
+      expect(next.realtime.emittedOf('send-message')).toEqual([{ to: RAVI, clientId: 'lost-1', text: 'look at this' }]),
     )
+    await vi.waitFor(() => expect(next.store.getState().chat.outbox.map((item) => item.clientId)).toEqual(['lost-2']))
   })
 
   it('forgets kept files at an explicit logout', async () => {
