@@ -17,8 +17,10 @@ const fmt = (x, d = 0) => (x == null || !Number.isFinite(x) ? '–' : x.toLocale
 const ms = (x) => (x == null ? '–' : x < 10 ? fmt(x, 2) : x < 100 ? fmt(x, 1) : fmt(x, 0));
 const target = (r) => r.label.split(':')[0];
 const kind = (r) => r.label.split(':')[1];
-const targets = ['baseline', 'samwaad'].filter((t) => rows.some((r) => target(r) === t));
-const names = { baseline: 'Node socket.io 4 baseline', samwaad: 'Samwaad' };
+// ceiling (bench/ceiling, optional): the cheapest server the generator can run against,
+// a third column when present; the ratios stay Samwaad against the baseline.
+const targets = ['baseline', 'samwaad', 'ceiling'].filter((t) => rows.some((r) => target(r) === t));
+const names = { baseline: 'Node socket.io 4 baseline', samwaad: 'Samwaad', ceiling: 'ceiling (this machine)' };
 
 function chatRuns(t, k, rate) {
   return rows.filter((r) => r.mode === 'chat' && target(r) === t && kind(r) === k && (rate == null || r.offered_per_s === rate));
@@ -29,8 +31,10 @@ function agg(runs, f) { return median(runs.map(f)); }
 const summary = [];
 function line(label, values, ratio) { summary.push([label, ...values, ratio]); }
 function ratio(vals, up) {
-  if (targets.length < 2) return '–';
-  const [b, s] = vals;
+  const bi = targets.indexOf('baseline');
+  const si = targets.indexOf('samwaad');
+  if (bi < 0 || si < 0) return '–';
+  const [b, s] = [vals[bi], vals[si]];
   if (b == null || s == null || !b || !s) return '–';
   return '×' + fmt(up ? s / b : b / s, 1);
 }

@@ -6,6 +6,8 @@
 #   bench/run.sh            # full run (a few minutes; the first run against a fresh
 #                           # Samwaad data dir also creates the benchmark users)
 #   bench/run.sh quick      # short smoke run: fewer rates, 2,000 idle sockets
+#   TARGETS="baseline samwaad ceiling" bench/run.sh   # also the ceiling (bench/ceiling):
+#                           # the cheapest server the generator can run against
 #
 # Knobs (environment): see bench/README.md. Everything stays on 127.0.0.0/8.
 set -euo pipefail
@@ -20,6 +22,7 @@ SAMWAAD_BIN="${SAMWAAD_BIN:-$BENCH/../build/release/samwaad}"
 SAMWAAD_ENV="${SAMWAAD_ENV:-LOG_LEVEL=warn BCRYPT_COST=4}"
 BASE_PORT="${BASE_PORT:-3100}"
 SW_PORT="${SW_PORT:-3101}"
+CEIL_PORT="${CEIL_PORT:-3102}"
 TARGETS="${TARGETS:-baseline samwaad}"
 PAIRS="${PAIRS:-100}"
 GEN_PROCS="${GEN_PROCS:-1}"
@@ -47,12 +50,14 @@ STAMP="$(date +%Y%m%d-%H%M%S)"
 OUT="$DATA/results-$STAMP.jsonl"
 : >"$OUT"
 LOADGEN="$BENCH/loadgen/build/loadgen"
+CEILING="$BENCH/ceiling/build/ceiling"
 
 log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
 # ---- processes we start, stopped on exit (by pid, nothing else)
 BASE_PID=""
 SW_PID=""
+CEIL_PID=""
 alive() {  # running, not a zombie waiting to be reaped
   local st
   st="$(sed -e 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1)" || return 1
@@ -72,6 +77,7 @@ stop_pid() {  # stop_pid PID [GRACE_TENTHS]: TERM, wait (default 10 s), then KIL
 cleanup() {
   stop_pid "$BASE_PID"
   stop_pid "$SW_PID"
+  stop_pid "$CEIL_PID"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -94,6 +100,11 @@ wait_socketio() {  # wait_socketio PORT PID: true once /socket.io/ answers an En
 log "building the load generator (Release, -j1)"
 cmake -S "$BENCH/loadgen" -B "$BENCH/loadgen/build" -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$BENCH/loadgen/build" -j1 >/dev/null
+if [[ " $TARGETS " == *" ceiling "* ]]; then
+  log "building the ceiling server (Release, -j1)"
+  cmake -S "$BENCH/ceiling" -B "$BENCH/ceiling/build" -DCMAKE_BUILD_TYPE=Release >/dev/null
+  cmake --build "$BENCH/ceiling/build" -j1 >/dev/null
+fi
 if [[ ! -d "$BENCH/baseline/node_modules/socket.io" ]]; then
   log "installing the baseline's npm packages (npm ci)"
   (cd "$BENCH/baseline" && npm ci --no-audit --no-fund >/dev/null)
@@ -123,13 +134,32 @@ start_samwaad() {
     return 1
   fi
 }
-port_of() { [[ "$1" == baseline ]] && echo "$BASE_PORT" || echo "$SW_PORT"; }
-pid_of() { [[ "$1" == baseline ]] && echo "$BASE_PID" || echo "$SW_PID"; }
-cache_of() { [[ "$1" == baseline ]] && echo "$DATA/baseline-users.txt" || echo "$DATA/samwaad/bench-users.txt"; }
-start_target() { [[ "$1" == baseline ]] && start_baseline || start_samwaad; }
+# The ceiling keeps no state: a user's token is its id, derived from the email at
+# signup, so its user cache stays valid across restarts.
+start_ceiling() {
+  port_free "$CEIL_PORT" || { log "port $CEIL_PORT is busy"; return 1; }
+  "$CEILING" --port "$CEIL_PORT" >>"$DATA/ceiling.log" 2>&1 &
+  CEIL_PID=$!
+  wait_socketio "$CEIL_PORT" "$CEIL_PID" || { log "the ceiling did not start (see $DATA/ceiling.log)"; return 1; }
+}
+port_of() { case "$1" in baseline) echo "$BASE_PORT" ;; ceiling) echo "$CEIL_PORT" ;; *) echo "$SW_PORT" ;; esac; }
+pid_of() { case "$1" in baseline) echo "$BASE_PID" ;; ceiling) echo "$CEIL_PID" ;; *) echo "$SW_PID" ;; esac; }
+cache_of() {
+  case "$1" in
+    baseline) echo "$DATA/baseline-users.txt" ;;
+    ceiling) echo "$DATA/ceiling-users.txt" ;;
+    *) echo "$DATA/samwaad/bench-users.txt" ;;
+  esac
+}
+start_target() { case "$1" in baseline) start_baseline ;; ceiling) start_ceiling ;; *) start_samwaad ;; esac; }
 stop_target() {
-  # the baseline keeps nothing worth a graceful exit; Samwaad gets time to shut down cleanly
-  if [[ "$1" == baseline ]]; then stop_pid "$BASE_PID" 20; BASE_PID=""; else stop_pid "$SW_PID"; SW_PID=""; fi
+  # the baseline and the ceiling keep nothing worth a graceful exit; Samwaad gets time to
+  # shut down cleanly
+  case "$1" in
+    baseline) stop_pid "$BASE_PID" 20; BASE_PID="" ;;
+    ceiling) stop_pid "$CEIL_PID" 20; CEIL_PID="" ;;
+    *) stop_pid "$SW_PID"; SW_PID="" ;;
+  esac
 }
 
 ACTIVE=""
