@@ -186,6 +186,34 @@ describe('chat between two browsers', { timeout: 150000 }, () => {
     assert.equal(await a.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('samwaad.outbox.')).length), 0)
   })
 
+  it('sends what a tab wrote offline from another open tab once that tab is closed, without a reload', async () => {
+    const first = alice.page
+    const second = await newPage(alice)
+    await second.goto(`/chat/${bobId}`)
+    await second.getByRole('textbox', { name: /^Message to/ }).waitFor()
+    for (const page of [first, second]) {
+      await page.evaluate(() => window.dispatchEvent(new Event('offline')))
+      await page.getByTestId('connection-banner').getByText('You are offline').waitFor()
+    }
+    await send(first, 'Written in a tab closed while another stayed open')
+    await log(first).getByText('Sends when you are back online').first().waitFor()
+    // The other tab leaves it to the tab that wrote it while that one is open…
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    assert.equal(await log(second).getByText('Written in a tab closed while another stayed open').count(), 0)
+    await first.close()
+    // …and takes it over the moment it closes (its Web Lock ends).
+    await log(second).getByText('Written in a tab closed while another stayed open').waitFor()
+    alice.page = second
+    await second.evaluate(() => window.dispatchEvent(new Event('online')))
+    await waitForTick(second, 'Written in a tab closed while another stayed open', 'read')
+    await log(bob.page).getByText('Written in a tab closed while another stayed open').waitFor()
+    assert.equal(await log(bob.page).getByText('Written in a tab closed while another stayed open').count(), 1)
+    assert.equal(
+      await second.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('samwaad.outbox.')).length),
+      0,
+    )
+  })
+
   it('keeps an image picked offline, file and all, and the next tab uploads and sends it, once', async () => {
     const keptFiles = (page) =>
       page.evaluate(

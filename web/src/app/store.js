@@ -60,9 +60,10 @@ startChatListeners(listener.startListening)
  * connection (realtime.js), tests a fake; the default is never connected.
  *
  * @param {Partial<ReturnType<typeof rootReducer>>} [preloadedState]
- * @param {{storage?: Storage|null, realtime?: object}} [options]  `storage: null` disables persistence
+ * @param {{storage?: Storage|null, realtime?: object, outboxTabs?: object}} [options]  `storage: null`
+ *   disables persistence; `outboxTabs` ({tabs, events}) stands in for the browser's tabs (outboxStorage.js)
  */
-export function makeStore(preloadedState, { storage, realtime = createInertRealtime() } = {}) {
+export function makeStore(preloadedState, { storage, realtime = createInertRealtime(), outboxTabs } = {}) {
   const store = configureStore({
     reducer: rootReducer,
     preloadedState,
@@ -73,7 +74,7 @@ export function makeStore(preloadedState, { storage, realtime = createInertRealt
   })
   if (storage !== null) {
     persistAuth(store, storage ?? undefined)
-    persistOutbox(store, storage ?? undefined)
+    persistOutbox(store, storage ?? undefined, outboxTabs)
   }
   return store
 }

@@ -180,15 +180,18 @@ export const sendImage =
 /**
  * After the outbox was restored from storage (outboxStorage.js): gives the
  * image messages that were not uploaded yet their picked files back, from
- * IndexedDB, and drops the files no item needs. An item whose file is gone
+ * IndexedDB, and drops the files no item needs (`keptElsewhere()`: the
+ * clientIds other open tabs keep in storage). An item whose file is gone
  * fails with the reason: Remove, or send its caption alone (sendTextOnly).
  */
-export const reattachPickedImages = () => async (dispatch, getState) => {
+export const reattachPickedImages = (keptElsewhere = () => new Set()) => async (dispatch, getState) => {
   const userId = getState().auth.user?.id
   if (!userId) return
   const files = await loadPickedImages(userId)
   const outbox = getState().chat.outbox
-  const known = new Set(outbox.map((item) => item.clientId))
+  // Asked after the files are read: an open tab keeps its item in storage
+  // before its file can be read back.
+  const known = new Set([...outbox.map((item) => item.clientId), ...keptElsewhere()])
   for (const clientId of files.keys()) {
     if (!known.has(clientId)) forgetPickedImage(clientId) // sent or removed, in a tab that closed first
   }

@@ -7,6 +7,16 @@
 // (pickedImages.js), and the two are joined again after the restore
 // (reattachPickedImages). An explicit logout forgets the user's outbox (a
 // shared computer); an expired session keeps it for the next login.
+//
+// Each tab writes its own key (outboxKey + '.' + its tab id), so that two
+// open tabs never overwrite each other's items. A tab takes over the items of
+// a tab that is gone: at its start, and, where the browser has Web Locks,
+// the moment that tab closes (each tab holds a lock named after it for its
+// whole life; the others queue for it, and get it when it ends). So what was
+// written offline in a tab that was then closed goes out from another open
+// tab at its next connect, without a reload. Without Web Locks every other
+// key is taken over at the start only (a tab still open then sends its items
+// too: stored once all the same).
 import { defaultStorage } from '../auth/authStorage.js'
 import { outboxRestored } from './chatSlice.js'
 import { reattachPickedImages } from './chatThunks.js'
@@ -14,8 +24,64 @@ import { forgetPickedImagesOf } from './pickedImages.js'
 
 const PREFIX = 'samwaad.outbox.'
 const VERSION = 1
+const TAB_LOCK = 'samwaad.tab.'
+/** The Web Lock a tab holds for its whole life. */
+export const tabLockName = (tabId) => TAB_LOCK + tabId
 
+/** The user's outbox key before tabs had keys of their own; each tab's key starts with it and a dot. */
 export const outboxKey = (userId) => PREFIX + userId
+const tabKey = (userId, tabId) => `${outboxKey(userId)}.${tabId}`
+
+// Every key of storage (a Storage has length and key(i)).
+function storageKeys(storage) {
+  try {
+    if (typeof storage.key === 'function' && typeof storage.length === 'number') {
+      return Array.from({ length: storage.length }, (_, i) => storage.key(i)).filter((key) => key !== null)
+    }
+    return typeof storage.keys === 'function' ? [...storage.keys()] : []
+  } catch {
+    return []
+  }
+}
+
+/** The user's outbox keys: {key, tabId} (tabId null for the key of before tabs). */
+function userKeys(storage, userId) {
+  const base = outboxKey(userId)
+  return storageKeys(storage).flatMap((key) => {
+    if (key === base) return [{ key, tabId: null }]
+    if (key.startsWith(`${base}.`)) return [{ key, tabId: key.slice(base.length + 1) }]
+    return []
+  })
+}
+
+/**
+ * This tab's identity, and word of other tabs ending, from Web Locks; where
+ * the browser has none, `watching` is false and whenGone never calls back.
+ */
+export function browserTabs(locks = globalThis.navigator?.locks) {
+  const bytes = new Uint8Array(8)
+  globalThis.crypto.getRandomValues(bytes)
+  const id = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')
+  if (typeof locks?.request !== 'function') return { id, watching: false, hold: () => Promise.resolve(), whenGone() {} }
+  return {
+    id,
+    watching: true,
+    /** Resolves once this tab holds its lock, which it keeps until it closes. */
+    hold: () =>
+      new Promise((held) => {
+        locks
+          .request(tabLockName(id), () => {
+            held()
+            return new Promise(() => {})
+          })
+          .catch(() => held())
+      }),
+    /** Calls back once tab `tabId` has ended (at once if it has already). */
+    whenGone: (tabId, callback) => {
+      locks.request(tabLockName(tabId), () => callback()).catch(() => {})
+    },
+  }
+}
 
 // An image message not uploaded yet: its file is in IndexedDB, not here.
 const picked = (item) => !item.image && (Boolean(item.preview) || item.awaitingFile === true)
@@ -68,10 +134,9 @@ function decodeItem(raw) {
   }
 }
 
-/** The user's kept outbox, oldest first ([] if none or unreadable). */
-export function readOutbox(storage, userId) {
+function readKey(storage, key) {
   try {
-    const data = JSON.parse(storage.getItem(outboxKey(userId)) ?? 'null')
+    const data = JSON.parse(storage.getItem(key) ?? 'null')
     if (data?.v !== VERSION || !Array.isArray(data.items)) return []
     return data.items.map(decodeItem).filter(Boolean)
   } catch {
@@ -79,54 +144,134 @@ export function readOutbox(storage, userId) {
   }
 }
 
+/** The user's kept outbox, every tab's, oldest first and each item once ([] if none or unreadable). */
+export function readOutbox(storage, userId) {
+  const seen = new Set()
+  return userKeys(storage, userId)
+    .flatMap(({ key }) => readKey(storage, key))
+    .filter((item) => !seen.has(item.clientId) && seen.add(item.clientId))
+    .sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0))
+}
+
 /** What storage should hold for these items: null for none. */
 function encode(items) {
   return items.length === 0 ? null : JSON.stringify({ v: VERSION, items })
 }
 
-function write(storage, userId, value) {
+function write(storage, key, value) {
   try {
-    if (value === null) storage.removeItem(outboxKey(userId))
-    else storage.setItem(outboxKey(userId), value)
+    if (value === null) storage.removeItem(key)
+    else storage.setItem(key, value)
   } catch {
     // Quota exceeded or storage disabled: the outbox just won't survive a reload.
   }
 }
 
 /**
- * Restores the current user's outbox now and whenever another user signs in,
- * and writes it back whenever it changes.
+ * Restores the current user's outbox now and whenever another user signs in
+ * (taking over what tabs that are gone left), takes over a tab's outbox when
+ * that tab closes, and writes this tab's outbox back whenever it changes.
  */
-export function persistOutbox(store, storage = defaultStorage()) {
+export function persistOutbox(
+  store,
+  storage = defaultStorage(),
+  { tabs = browserTabs(), events = globalThis.window } = {},
+) {
   if (!storage) return () => {}
   let userId = null
   let outbox = null
   let written // what this tab last wrote (undefined: nothing yet)
+  const watched = new Set() // tabs whose end this tab waits for
+
+  // The items of tabs that are gone join this tab's outbox: written under
+  // this tab's key first, then their keys go, so a crash in between loses
+  // nothing (an item in two keys is sent twice and stored once).
+  const takeOver = (user, keys) => {
+    if (user !== userId) return
+    const items = keys.flatMap((key) => readKey(storage, key))
+    if (items.length) {
+      store.dispatch(outboxRestored(items))
+      store.dispatch(reattachPickedImages(() => storedElsewhere(user)))
+    }
+    for (const key of keys) write(storage, key, null)
+  }
+  // What the other tabs still hold: their picked files must stay.
+  const storedElsewhere = (user) =>
+    new Set(
+      userKeys(storage, user)
+        .filter(({ key }) => key !== tabKey(user, tabs.id))
+        .flatMap(({ key }) => readKey(storage, key).map((item) => item.clientId)),
+    )
+  const watch = (user, key, tabId) => {
+    if (tabId === tabs.id || watched.has(key)) return
+    watched.add(key)
+    tabs.whenGone(tabId, () => {
+      watched.delete(key)
+      takeOver(user, [key])
+    })
+  }
+  const restore = (user) => {
+    const keys = userKeys(storage, user)
+    // This tab's own key (kept from before a logout by expiry), the key of
+    // before tabs, and, without Web Locks, every other: taken over now.
+    const now = keys.filter(({ tabId }) => tabId === tabs.id || tabId === null || !tabs.watching).map(({ key }) => key)
+    const ownAndOld = now.filter((key) => key !== tabKey(user, tabs.id))
+    const items = now.flatMap((key) => readKey(storage, key))
+    store.dispatch(outboxRestored(items))
+    store.dispatch(reattachPickedImages(() => storedElsewhere(user)))
+    for (const key of ownAndOld) write(storage, key, null)
+    for (const { key, tabId } of keys) if (tabId !== null) watch(user, key, tabId)
+  }
+
   const sync = () => {
     const state = store.getState()
     const currentUser = state.auth.user?.id ?? null
     if (currentUser !== userId) {
       if (userId && !state.auth.token && !state.auth.expired) {
-        write(storage, userId, null)
+        for (const { key } of userKeys(storage, userId)) write(storage, key, null)
         forgetPickedImagesOf(userId)
       }
       userId = currentUser
-      outbox = state.chat.outbox
+      outbox = null
       written = undefined
-      // Dispatching here runs this listener again, with the user already recorded.
-      if (userId) {
-        store.dispatch(outboxRestored(readOutbox(storage, userId)))
-        store.dispatch(reattachPickedImages())
-      }
-      return
+      // Dispatching here runs this listener again, with the user already
+      // recorded; what this tab held before (written while its lock was
+      // being granted) is written below.
+      if (userId) restore(userId)
     }
-    if (!userId || state.chat.outbox === outbox) return
-    outbox = state.chat.outbox
+    const current = store.getState().chat.outbox
+    if (!userId || current === outbox) return
+    outbox = current
     const value = encode(storableItems(outbox))
     if (value === written) return
     written = value
-    write(storage, userId, value)
+    write(storage, tabKey(userId, tabs.id), value)
   }
-  sync()
-  return store.subscribe(sync)
+
+  // Another tab's key showing up: its items are taken over when it closes.
+  const onStorage = (event) => {
+    if (!userId || event.key === null || event.newValue === null) return
+    const base = outboxKey(userId)
+    if (event.key.startsWith(`${base}.`)) watch(userId, event.key, event.key.slice(base.length + 1))
+  }
+  if (tabs.watching) events?.addEventListener?.('storage', onStorage)
+
+  // With Web Locks the start waits for this tab's own lock, so that no
+  // other tab takes it for gone meanwhile.
+  let unsubscribe = null
+  let stopped = false
+  const start = () => {
+    if (stopped) return
+    // Subscribed first: what the restore adds is written back before any
+    // key it came from is removed.
+    unsubscribe = store.subscribe(sync)
+    sync()
+  }
+  if (tabs.watching) tabs.hold().then(start)
+  else start()
+  return () => {
+    stopped = true
+    unsubscribe?.()
+    events?.removeEventListener?.('storage', onStorage)
+  }
 }
