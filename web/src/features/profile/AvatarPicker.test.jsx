@@ -24,7 +24,8 @@ describe('profile picture', () => {
     const { user } = renderWithProviders(<ProfilePage user={aUser} />, { preloadedState: signedIn })
     await user.upload(screen.getByTestId('avatar-input'), new File([PNG], 'me.png', { type: 'image/png' }))
     expect(await screen.findByText('Preview: save your profile to use this picture.')).toBeInTheDocument()
-    expect(screen.getByTestId('avatar-preview').querySelector('img')).toHaveAttribute('src', 'blob:preview')
+    // The preview's URL comes from an effect, a render after the hint.
+    await waitFor(() => expect(screen.getByTestId('avatar-preview').querySelector('img')).toHaveAttribute('src', 'blob:preview'))
     await user.click(screen.getByRole('button', { name: 'Keep the current one' }))
     expect(screen.getByTestId('avatar-preview').querySelector('img')).toBeNull()
   })
