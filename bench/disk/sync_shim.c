@@ -9,12 +9,14 @@
 //   TARGETS=samwaad SAT_RATES= LAT_RATES=5000 IDLE_CONNS=0 bench/run.sh
 //
 // SYNC_SHIM_SKIP=all makes every sync a no-op (nothing is durable then),
-// SYNC_SHIM_SKIP=commit only the committer's (SQLite's). At exit (SIGTERM ends
+// SYNC_SHIM_SKIP=commit only the committer's (SQLite's), and
+// SYNC_SHIM_SKIP=commit-write turns the committer's into a start of writeback. At exit (SIGTERM ends
 // samwaad cleanly) a histogram per kind goes to SYNC_SHIM_OUT, or stderr;
 // with several processes (run.sh restarts the server for each run) each
 // appends its own lines.
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -44,6 +46,14 @@ static int skipped(int kind) {
   return strcmp(skip, "all") == 0 || (strcmp(skip, "commit") == 0 && kind == kCommit);
 }
 
+// SYNC_SHIM_SKIP=commit-write: the committer's syncs only start the writeback
+// of the file's dirty pages (no wait, no flush of the disk's cache), as a
+// store that paced SQLite's writes without syncing them would.
+static int write_only(int kind) {
+  const char* skip = getenv("SYNC_SHIM_SKIP");
+  return skip != NULL && strcmp(skip, "commit-write") == 0 && kind == kCommit;
+}
+
 static long now_ns(void) {
   struct timespec t;
   clock_gettime(CLOCK_MONOTONIC, &t);
@@ -53,6 +63,7 @@ static long now_ns(void) {
 static int timed(int (*real)(int), int fd) {
   const int kind = thread_kind();
   if (skipped(kind)) return 0;
+  if (write_only(kind)) return sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
   const long start = now_ns();
   const int rc = real(fd);
   const long took = now_ns() - start;
