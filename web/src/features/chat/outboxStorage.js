@@ -17,6 +17,7 @@
 // tab at its next connect, without a reload. Without Web Locks every other
 // key is taken over at the start only (a tab still open then sends its items
 // too: stored once all the same).
+import { newClientId } from '../../lib/clientId.js'
 import { defaultStorage } from '../auth/authStorage.js'
 import { outboxRestored } from './chatSlice.js'
 import { reattachPickedImages } from './chatThunks.js'
@@ -59,9 +60,7 @@ function userKeys(storage, userId) {
  * the browser has none, `watching` is false and whenGone never calls back.
  */
 export function browserTabs(locks = globalThis.navigator?.locks) {
-  const bytes = new Uint8Array(8)
-  globalThis.crypto.getRandomValues(bytes)
-  const id = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')
+  const id = newClientId() // unique, which is all a tab's id needs
   if (typeof locks?.request !== 'function') return { id, watching: false, hold: () => Promise.resolve(), whenGone() {} }
   return {
     id,
@@ -183,17 +182,14 @@ export function persistOutbox(
   let written // what this tab last wrote (undefined: nothing yet)
   const watched = new Set() // tabs whose end this tab waits for
 
-  // The items of tabs that are gone join this tab's outbox: written under
-  // this tab's key first, then their keys go, so a crash in between loses
-  // nothing (an item in two keys is sent twice and stored once).
+  // What these keys hold joins this tab's outbox: written under this tab's
+  // key first, then the other keys go, so a crash in between loses nothing
+  // (an item in two keys is sent twice and stored once).
   const takeOver = (user, keys) => {
     if (user !== userId) return
-    const items = keys.flatMap((key) => readKey(storage, key))
-    if (items.length) {
-      store.dispatch(outboxRestored(items))
-      store.dispatch(reattachPickedImages(() => storedElsewhere(user)))
-    }
-    for (const key of keys) write(storage, key, null)
+    store.dispatch(outboxRestored(keys.flatMap((key) => readKey(storage, key))))
+    store.dispatch(reattachPickedImages(() => storedElsewhere(user)))
+    for (const key of keys) if (key !== tabKey(user, tabs.id)) write(storage, key, null)
   }
   // What the other tabs still hold: their picked files must stay.
   const storedElsewhere = (user) =>
@@ -214,12 +210,10 @@ export function persistOutbox(
     const keys = userKeys(storage, user)
     // This tab's own key (kept from before a logout by expiry), the key of
     // before tabs, and, without Web Locks, every other: taken over now.
-    const now = keys.filter(({ tabId }) => tabId === tabs.id || tabId === null || !tabs.watching).map(({ key }) => key)
-    const ownAndOld = now.filter((key) => key !== tabKey(user, tabs.id))
-    const items = now.flatMap((key) => readKey(storage, key))
-    store.dispatch(outboxRestored(items))
-    store.dispatch(reattachPickedImages(() => storedElsewhere(user)))
-    for (const key of ownAndOld) write(storage, key, null)
+    takeOver(
+      user,
+      keys.filter(({ tabId }) => tabId === tabs.id || tabId === null || !tabs.watching).map(({ key }) => key),
+    )
     for (const { key, tabId } of keys) if (tabId !== null) watch(user, key, tabId)
   }
 
