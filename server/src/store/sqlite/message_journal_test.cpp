@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -316,6 +317,76 @@ TEST(SqliteJournal, AReceiptBeforeTheApplyIsWrittenWithTheInsert) {
   EXPECT_EQ(store.group_commit_stats().folded_receipts, folded);
   ASSERT_TRUE(outcomes.back());
   EXPECT_EQ(outcomes.back()->delivered_ms, 1'700'000'005'000);
+}
+
+// A message queued shortly before the apply delay runs out is held back to
+// the next batch when its receipt has not come yet, so that the receipt still
+// folds into its insert; an older one goes as before.
+TEST(SqliteJournal, AMessageQueuedLateInABatchWaitsThereForItsReceipt) {
+  TempDir dir;
+  SqliteOptions options;
+  options.apply_delay = std::chrono::milliseconds(1000);
+  options.quiet_apply_delay = options.apply_delay;
+  std::atomic<int> commits{0};
+  options.on_group_commit = [&commits](std::size_t) { ++commits; };
+  SqliteStore store(dir.path().string() + "/db.sqlite", options);
+  store.migrate();
+  const auto ann = user_named("ann", 1), bob = user_named("bob", 2);
+  store.insert_user(ann);
+  store.insert_user(bob);
+  // Their conversation is created (and committed) before the first is journaled.
+  const auto early = store.insert_message(text_from(ann, bob, "early", "c0")).message;
+  const int before = commits.load();
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  const auto late = store.insert_message(text_from(ann, bob, "late", "c1")).message;
+  // The batch the delay closed: `early` goes, `late` (500 ms old, no receipt)
+  // stays until its own delay is up, 500 ms after this.
+  for (int i = 0; i < 300 && commits.load() == before; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_EQ(commits.load(), before + 1);
+  EXPECT_EQ(store.group_commit_stats().held_back, 1u);
+  std::binary_semaphore finished{0};
+  std::optional<Message> outcome;
+  store.mark_delivered_async(late.id, bob.id, 1'700'000'001'000,
+                             [&](std::optional<Message> m, std::exception_ptr error) {
+                               EXPECT_FALSE(error);
+                               outcome = std::move(m);
+                               finished.release();
+                             });
+  finished.acquire();
+  EXPECT_EQ(store.group_commit_stats().folded_receipts, 1u);
+  ASSERT_TRUE(outcome);
+  EXPECT_EQ(outcome->delivered_ms, 1'700'000'001'000);
+  const auto stored = store.find_message(late.id);
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(*stored, *outcome);
+  const auto undelivered = store.list_undelivered(bob.id, 10, {});
+  ASSERT_EQ(undelivered.size(), 1u);
+  EXPECT_EQ(undelivered[0].id, early.id);
+}
+
+// A write of another kind after a young message (a read mark that covers it)
+// may depend on it: nothing before such a write is held back.
+TEST(SqliteJournal, NoMessageIsHeldBackPastALaterReadMark) {
+  TempDir dir;
+  SqliteOptions options;
+  options.apply_delay = std::chrono::seconds(10);
+  options.quiet_apply_delay = options.apply_delay;
+  SqliteStore store(dir.path().string() + "/db.sqlite", options);
+  store.migrate();
+  const auto ann = user_named("ann", 1), bob = user_named("bob", 2);
+  store.insert_user(ann);
+  store.insert_user(bob);
+  const auto sent = store.insert_message(text_from(ann, bob, "hi", "c0")).message;
+  // Queued behind the message, and waited for: the batch goes at once.
+  const auto read = store.mark_read_up_to(bob.id, sent.conversation_id, sent.id, 1'700'000'001'000);
+  EXPECT_EQ(read.count, 1);
+  EXPECT_EQ(store.group_commit_stats().held_back, 0u);
+  const auto stored = store.find_message(sent.id);
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->read_ms, 1'700'000'001'000);
+  EXPECT_EQ(store.list_conversations(bob.id, 10, {})[0].unread_count, 0);
 }
 
 // A process that dies after the journal's sync but before the apply: the

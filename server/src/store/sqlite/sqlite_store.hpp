@@ -32,6 +32,7 @@
 #include <string>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -76,6 +77,9 @@ struct GroupCommitStats {
   // Journaled messages whose client id was looked up in SQLite (see
   // above_stored_client_ids): a repeat of an applied message is found this way.
   uint64_t client_id_lookups = 0;
+  // Journaled messages held back to a later batch to wait for their receipt
+  // (see hold_back_for_receipts); counted each time.
+  uint64_t held_back = 0;
 };
 
 class SqliteStore final : public Store {
@@ -160,6 +164,7 @@ class SqliteStore final : public Store {
     std::binary_semaphore finished{0};
     // May wait up to apply_delay for company (nobody is blocked on it).
     bool lazy = false;
+    std::chrono::steady_clock::time_point queued_at;
     // A journaled message being applied: its journal seq, and its key in
     // pending_by_client_ (empty without a client id).
     uint64_t journal_seq = 0;
@@ -202,6 +207,12 @@ class SqliteStore final : public Store {
   // Writes each receipt whose message is inserted earlier in the batch as
   // part of that insert, and drops its own update.
   void fold_receipts(const std::vector<std::shared_ptr<PendingWrite>>& batch);
+  // Moves back into queue_ the journaled messages of `batch` that were
+  // queued within `window` and whose receipt has not come yet, so that it
+  // folds into their insert next time; `batch` may be left empty. Requires
+  // queue_mutex_, queue_ empty.
+  void hold_back_for_receipts(std::vector<std::shared_ptr<PendingWrite>>& batch,
+                              std::chrono::steady_clock::duration window);
 
   // The journal thread: takes the queued inserts, journals them in one
   // append (one sync), queues their applies, completes them, repeats.
@@ -283,6 +294,7 @@ class SqliteStore final : public Store {
   std::size_t urgent_queued_ = 0;                          // non-lazy writes in queue_; guarded
   std::chrono::steady_clock::time_point first_queued_at_;  // of queue_'s oldest; guarded
   int barrier_waiters_ = 0;                                // in wait_applied; guarded
+  int room_waiters_ = 0;                                   // in wait_for_room; guarded
   std::condition_variable applied_;                        // applied_seq_ moved; queue_mutex_
   // Journal seqs queued for applying and not applied yet; guarded by queue_mutex_.
   std::set<uint64_t> unapplied_;
@@ -319,6 +331,7 @@ class SqliteStore final : public Store {
   std::atomic<uint64_t> commit_writes_{0};
   std::atomic<uint64_t> folded_receipts_{0};
   std::atomic<uint64_t> client_id_lookups_{0};
+  std::atomic<uint64_t> held_back_{0};
   std::thread committer_;  // last: started once everything above exists
   std::thread journal_thread_;
 };
