@@ -517,6 +517,9 @@ class Worker {
     i64 t0 = 0;
     if (!read_full(ctl_fd_, &t0, sizeof t0)) return;
     start_ = t0;
+    timespec wall{};
+    clock_gettime(CLOCK_REALTIME, &wall);
+    wall_start_ = static_cast<i64>(wall.tv_sec) * 1'000'000'000 + wall.tv_nsec;
     m0_ = t0 + static_cast<i64>(o_.warmup * 1e9);
     m1_ = m0_ + static_cast<i64>(o_.duration * 1e9);
     const i64 end = m1_ + static_cast<i64>(o_.drain * 1e9);
@@ -972,15 +975,18 @@ class Worker {
       }
       u64 id = c.next_ack++;
       u64 seq = c.seq++;
-      // Client ids that grow as strings, as the web client's UUIDv7s do (the
-      // server skips its repeat look-up for an id above the sender's stored ones).
+      // Client ids that lead with the wall-clock time of the send, as the web
+      // client's UUIDv7s do: each sender's grow as strings (the server skips
+      // its repeat look-up for an id above the sender's stored ones), and all
+      // senders' sort together by time, as in an index led by the client id.
       int n = std::snprintf(
           buf, sizeof buf,
-          "42%llu[\"send-message\",{\"to\":\"%s\",\"text\":\"b%lld.%llu\",\"clientId\":\"%llx-%d-%"
+          "42%llu[\"send-message\",{\"to\":\"%s\",\"text\":\"b%lld.%llu\",\"clientId\":\"%016llx-%d-%"
           "012llu\"}]",
           static_cast<unsigned long long>(id), users_[static_cast<size_t>(peer.user)].id.c_str(),
           static_cast<long long>(d.due), static_cast<unsigned long long>(seq),
-          static_cast<unsigned long long>(start_), c.user, static_cast<unsigned long long>(seq));
+          static_cast<unsigned long long>(wall_start_ + (d.due - start_)), c.user,
+          static_cast<unsigned long long>(seq));
       c.pending_acks.emplace(id, d.due);
       send_frame(i_of(c), 0x1, std::string_view(buf, static_cast<size_t>(n)), /*defer=*/true);
       c_.sent++;
@@ -1084,6 +1090,7 @@ class Worker {
   std::vector<int> dirty_;
   std::priority_queue<Due, std::vector<Due>, std::greater<Due>> heap_;
   i64 start_ = 0, m0_ = INT64_MAX, m1_ = INT64_MAX, last_event_ = 0;
+  i64 wall_start_ = 0;  // CLOCK_REALTIME at start_
   Counters c_;
   std::vector<u64> lat_, ack_lat_;
 };
