@@ -389,6 +389,35 @@ TEST(SqliteJournal, NoMessageIsHeldBackPastALaterReadMark) {
   EXPECT_EQ(store.list_conversations(bob.id, 10, {})[0].unread_count, 0);
 }
 
+// The journal skips its look-up of a client id above its sender's stored
+// ones; after a restart that bound is read back from SQLite, where it is
+// raised in the transaction that stores the messages (client_id_bounds).
+TEST(SqliteJournal, ARepeatAfterARestartIsFoundThroughTheStoredBound) {
+  TempDir dir;
+  const std::string path = dir.path().string() + "/db.sqlite";
+  const auto ann = user_named("ann", 1), bob = user_named("bob", 2);
+  Message second;
+  {
+    SqliteStore store(path);
+    store.migrate();
+    store.insert_user(ann);
+    store.insert_user(bob);
+    store.insert_message(text_from(ann, bob, "one", "c-1"));
+    second = store.insert_message(text_from(ann, bob, "two", "c-2")).message;
+    ASSERT_TRUE(store.find_message(second.id));  // applied
+  }
+  SqliteStore store(path);
+  store.migrate();
+  const auto again = store.insert_message(text_from(ann, bob, "two, resent", "c-2"));
+  EXPECT_TRUE(again.duplicate);
+  EXPECT_EQ(again.message.id, second.id);
+  EXPECT_EQ(store.group_commit_stats().client_id_lookups, 1u);
+  // Above the bound: new, and no look-up.
+  const auto next = store.insert_message(text_from(ann, bob, "three", "c-3"));
+  EXPECT_FALSE(next.duplicate);
+  EXPECT_EQ(store.group_commit_stats().client_id_lookups, 1u);
+}
+
 // A process that dies after the journal's sync but before the apply: the
 // journal is all that has the messages. Simulated by copying the files while
 // the store still holds them only in the journal (apply delay of minutes).

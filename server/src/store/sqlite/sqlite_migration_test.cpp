@@ -107,7 +107,7 @@ class SqliteMigration : public ::testing::Test {
 TEST_F(SqliteMigration, MessagesWrittenAtVersion3ReadBackTheSame) {
   write_version_3();
   SqliteStore store(path);
-  EXPECT_EQ(store.migrate(), 4);
+  EXPECT_EQ(store.migrate(), 5);
   for (const Message& expected : messages) {
     auto found = store.find_message(expected.id);
     ASSERT_TRUE(found) << expected.id;
@@ -149,12 +149,71 @@ TEST_F(SqliteMigration, UnreadCountsAndReadingCarryOver) {
   EXPECT_EQ(store.mark_read_up_to(b, ab, stored.id, 700).newest_id, stored.id);
 }
 
+// Migration 5 rebuilds the messages table with the idempotency index led by
+// the client id, and starts each sender's bound from what is stored.
+TEST_F(SqliteMigration, TheRebuiltMessagesTableKeepsRowsRepeatsAndBounds) {
+  write_version_3();
+  {
+    SqliteStore store(path);
+    ASSERT_EQ(store.migrate_to(4), 4);
+  }
+  SqliteStore store(path);
+  ASSERT_EQ(store.migrate(), 5);
+  for (const Message& expected : messages) {
+    auto found = store.find_message(expected.id);
+    ASSERT_TRUE(found) << expected.id;
+    EXPECT_EQ(*found, expected);
+  }
+  EXPECT_EQ(unread(store, b, ab), 1);
+  EXPECT_EQ(store.list_undelivered(a, 10, std::nullopt).size(), 1u);
+
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  const auto rows = [db](const std::string& sql) {
+    std::vector<std::string> out;
+    sqlite3_stmt* stmt = nullptr;
+    EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr), SQLITE_OK) << sql;
+    while (sqlite3_step(stmt) == SQLITE_ROW) {
+      std::string row;
+      for (int i = 0; i < sqlite3_column_count(stmt); ++i) {
+        if (i > 0) row += '|';
+        const auto* text = sqlite3_column_text(stmt, i);
+        row += text != nullptr ? reinterpret_cast<const char*>(text) : "NULL";
+      }
+      out.push_back(row);
+    }
+    sqlite3_finalize(stmt);
+    return out;
+  };
+  // The unique index's columns, in order.
+  const auto unique =
+      rows("SELECT name FROM pragma_index_list('messages') WHERE \"unique\" AND origin = 'u'");
+  ASSERT_EQ(unique.size(), 1u);
+  EXPECT_EQ(rows("SELECT name FROM pragma_index_info('" + unique[0] + "') ORDER BY seqno"),
+            (std::vector<std::string>{"client_id", "from_id"}));
+  // a sent cid-1, 2, 3 and 6; b sent cid-4 and 5 (as strings, "cid-6" is a's highest).
+  EXPECT_EQ(rows("SELECT from_id, highest FROM client_id_bounds ORDER BY from_id"),
+            (std::vector<std::string>{a + "|cid-6", b + "|cid-5"}));
+  sqlite3_close(db);
+
+  // A repeat of a client id stored before the migration is still one.
+  Message again;
+  again.from = a;
+  again.to = b;
+  again.text = "resent";
+  again.client_id = "cid-2";
+  again.created_ms = 3000;
+  const auto repeat = store.insert_message(again);
+  EXPECT_TRUE(repeat.duplicate);
+  EXPECT_EQ(repeat.message.id, messages[1].id);
+}
+
 TEST_F(SqliteMigration, AnEmptyDatabaseMigratesStepByStep) {
   SqliteStore store(path);
   EXPECT_EQ(store.migrate_to(3), 3);
   EXPECT_EQ(store.schema_version(), 3);
-  EXPECT_EQ(store.migrate(), 4);
-  EXPECT_EQ(store.migrate(), 4);
+  EXPECT_EQ(store.migrate(), 5);
+  EXPECT_EQ(store.migrate(), 5);
 }
 
 }  // namespace

@@ -278,6 +278,9 @@ class SqliteStore final : public Store {
     std::string lowest_unread[2];
   };
   std::unordered_map<std::string, ConversationTouch> pending_touches_;  // by conversation id
+  // The highest client id each sender stored in the open transaction, for
+  // client_id_bounds (migration 5); written with the touches.
+  std::unordered_map<std::string, std::string> pending_bounds_;  // by sender id
 
   std::vector<std::unique_ptr<sqlite_detail::Connection>> readers_;  // fixed after construction
   std::mutex pool_mutex_;
