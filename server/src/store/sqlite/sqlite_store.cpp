@@ -1185,11 +1185,14 @@ void SqliteStore::commit_loop() {
     // older messages first.
     if (!stopping_ && barrier_waiters_ == 0) {
       hold_back_for_receipts(batch, delay);
-      if (batch.empty()) {
+      if (batch.empty() && room_waiters_ > 0) {
+        // The journal waits for room: an idle committer would only stall it.
+        batch.swap(queue_);
+      } else if (batch.empty()) {
         // Only young messages waiting for their receipts: the oldest is
         // taken once it has waited the delay.
         queue_ready_.wait_until(lock, first_queued_at_ + delay, [this] {
-          return stopping_ || barrier_waiters_ > 0 || urgent_queued_ > 0;
+          return stopping_ || barrier_waiters_ > 0 || room_waiters_ > 0 || urgent_queued_ > 0;
         });
         continue;
       }
