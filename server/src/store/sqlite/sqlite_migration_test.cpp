@@ -94,6 +94,14 @@ class SqliteMigration : public ::testing::Test {
     exec(path, sql);
   }
 
+  void expect_messages_read_back(SqliteStore& store) const {
+    for (const Message& expected : messages) {
+      auto found = store.find_message(expected.id);
+      ASSERT_TRUE(found) << expected.id;
+      EXPECT_EQ(*found, expected);
+    }
+  }
+
   static int64_t unread(SqliteStore& store, const std::string& user,
                         const std::string& conversation) {
     for (const auto& summary : store.list_conversations(user, 10, std::nullopt)) {
@@ -108,11 +116,7 @@ TEST_F(SqliteMigration, MessagesWrittenAtVersion3ReadBackTheSame) {
   write_version_3();
   SqliteStore store(path);
   EXPECT_EQ(store.migrate(), 5);
-  for (const Message& expected : messages) {
-    auto found = store.find_message(expected.id);
-    ASSERT_TRUE(found) << expected.id;
-    EXPECT_EQ(*found, expected);
-  }
+  expect_messages_read_back(store);
   EXPECT_EQ(store.list_messages(ab, 10, std::nullopt, std::nullopt).messages.size(), 5u);
   EXPECT_EQ(store.list_undelivered(a, 10, std::nullopt).size(), 1u);
   EXPECT_EQ(store.list_conversations(a, 10, std::nullopt)[0].last_message->id, messages[5].id);
@@ -159,11 +163,7 @@ TEST_F(SqliteMigration, TheRebuiltMessagesTableKeepsRowsRepeatsAndBounds) {
   }
   SqliteStore store(path);
   ASSERT_EQ(store.migrate(), 5);
-  for (const Message& expected : messages) {
-    auto found = store.find_message(expected.id);
-    ASSERT_TRUE(found) << expected.id;
-    EXPECT_EQ(*found, expected);
-  }
+  expect_messages_read_back(store);
   EXPECT_EQ(unread(store, b, ab), 1);
   EXPECT_EQ(store.list_undelivered(a, 10, std::nullopt).size(), 1u);
 
