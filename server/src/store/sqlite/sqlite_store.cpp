@@ -1267,8 +1267,9 @@ void SqliteStore::fold_receipts(const std::vector<std::shared_ptr<PendingWrite>>
 // without it, and their receipts then updated on their own: an update costs
 // about as much as the insert (the row written again, its undelivered index
 // entry added and removed, the returned row; 1.15 inserts in `perf` at
-// 30,000 msg/s), and at 10,000 msg/s one receipt in nine was written so. Held back for one more delay, such a
-// message is still durable in the journal and its receipt folds in.
+// 30,000 msg/s), and at 10,000 msg/s one receipt in nine was written so.
+// Held back for one more delay, such a message is still durable in the
+// journal and its receipt folds in.
 //
 // Only the messages after the batch's last write of another kind are held:
 // such a write (a read mark, say) may depend on the ones before it, and
