@@ -10,8 +10,12 @@
 # The schema is the messages table's columns that matter for the pages.
 #
 #   bench/store/index_order.sh              # BATCH=400 ROUNDS=100 PREFILL=250
+#   CONVERSATION_INDEX=0 bench/store/index_order.sh
 set -euo pipefail
 BATCH=${BATCH:-400}; ROUNDS=${ROUNDS:-100}; PREFILL=${PREFILL:-250}
+# CONVERSATION_INDEX=0 leaves out the (conversation_id, id) index, to see its share.
+conversation_index="CREATE INDEX messages_conversation_idx ON messages (conversation_id, id);"
+[[ ${CONVERSATION_INDEX:-1} == 0 ]] && conversation_index=""
 run() {
   local label=$1 unique="" db; db=$(mktemp -d)/m.db
   [[ $label == none ]] || unique=", UNIQUE ($label)"
@@ -19,7 +23,7 @@ run() {
 PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF; PRAGMA wal_autocheckpoint=0; PRAGMA cache_size=-65536;
 CREATE TABLE messages (id TEXT PRIMARY KEY NOT NULL, conversation_id TEXT NOT NULL, from_id TEXT NOT NULL,
   to_id TEXT NOT NULL, text TEXT, client_id TEXT, delivered_ms INTEGER, created_ms INTEGER NOT NULL $unique);
-CREATE INDEX messages_conversation_idx ON messages (conversation_id, id);
+$conversation_index
 CREATE TABLE batches (n INTEGER);
 SQL
   local sql="" b
