@@ -5,15 +5,15 @@
 // in docs/benchmarks.md ("Why the other two goals are not met").
 //
 //   cc -shared -fPIC -O2 -o bench/.data/sync_shim.so bench/disk/sync_shim.c -ldl -lpthread
-//   export SAMWAAD_ENV="LOG_LEVEL=warn LD_PRELOAD=$PWD/bench/.data/sync_shim.so SYNC_SHIM_OUT=/tmp/syncs.txt"
-//   TARGETS=samwaad SAT_RATES= LAT_RATES=5000 IDLE_CONNS=0 bench/run.sh
+//   export SAMWAAD_ENV="LOG_LEVEL=warn LD_PRELOAD=$PWD/bench/.data/sync_shim.so
+//   SYNC_SHIM_OUT=/tmp/syncs.txt" TARGETS=samwaad SAT_RATES= LAT_RATES=5000 IDLE_CONNS=0
+//   bench/run.sh
 //
 // SYNC_SHIM_SKIP=all makes every sync a no-op (nothing is durable then),
 // SYNC_SHIM_SKIP=commit only the committer's (SQLite's), and
-// SYNC_SHIM_SKIP=commit-write turns the committer's into a start of writeback. At exit (SIGTERM ends
-// samwaad cleanly) a histogram per kind goes to SYNC_SHIM_OUT, or stderr;
-// with several processes (run.sh restarts the server for each run) each
-// appends its own lines.
+// SYNC_SHIM_SKIP=commit-write turns the committer's into a start of writeback. At exit (SIGTERM
+// ends samwaad cleanly) a histogram per kind goes to SYNC_SHIM_OUT, or stderr; with several
+// processes (run.sh restarts the server for each run) each appends its own lines.
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <fcntl.h>
@@ -94,7 +94,8 @@ __attribute__((destructor)) static void report(void) {
     long n = 0;
     for (int b = 0; b < kBuckets; ++b) n += counts[kind][b];
     if (n == 0) continue;
-    fprintf(out, "%s syncs %ld mean %.3f ms |", kKindNames[kind], n, (double)total_ns[kind] / 1e6 / (double)n);
+    fprintf(out, "%s syncs %ld mean %.3f ms |", kKindNames[kind], n,
+            (double)total_ns[kind] / 1e6 / (double)n);
     for (int b = 0; b < kBuckets; ++b) {
       if (b + 1 < kBuckets)
         fprintf(out, " <=%gms %ld", kEdgesMs[b], (long)counts[kind][b]);

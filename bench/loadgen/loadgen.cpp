@@ -979,14 +979,15 @@ class Worker {
       // client's UUIDv7s do: each sender's grow as strings (the server skips
       // its repeat look-up for an id above the sender's stored ones), and all
       // senders' sort together by time, as in an index led by the client id.
-      int n = std::snprintf(
-          buf, sizeof buf,
-          "42%llu[\"send-message\",{\"to\":\"%s\",\"text\":\"b%lld.%llu\",\"clientId\":\"%016llx-%d-%"
-          "012llu\"}]",
-          static_cast<unsigned long long>(id), users_[static_cast<size_t>(peer.user)].id.c_str(),
-          static_cast<long long>(d.due), static_cast<unsigned long long>(seq),
-          static_cast<unsigned long long>(wall_start_ + (d.due - start_)), c.user,
-          static_cast<unsigned long long>(seq));
+      int n = std::snprintf(buf, sizeof buf,
+                            "42%llu[\"send-message\",{\"to\":\"%s\",\"text\":\"b%lld.%llu\","
+                            "\"clientId\":\"%016llx-%d-%"
+                            "012llu\"}]",
+                            static_cast<unsigned long long>(id),
+                            users_[static_cast<size_t>(peer.user)].id.c_str(),
+                            static_cast<long long>(d.due), static_cast<unsigned long long>(seq),
+                            static_cast<unsigned long long>(wall_start_ + (d.due - start_)), c.user,
+                            static_cast<unsigned long long>(seq));
       c.pending_acks.emplace(id, d.due);
       send_frame(i_of(c), 0x1, std::string_view(buf, static_cast<size_t>(n)), /*defer=*/true);
       c_.sent++;
