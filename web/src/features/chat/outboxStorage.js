@@ -45,13 +45,18 @@ function storageKeys(storage) {
   }
 }
 
+/** The tab id in `key`: null for the user's key of before tabs, undefined if not one of the user's keys. */
+function tabIdIn(key, userId) {
+  const base = outboxKey(userId)
+  if (key === base) return null
+  return key.startsWith(`${base}.`) ? key.slice(base.length + 1) : undefined
+}
+
 /** The user's outbox keys: {key, tabId} (tabId null for the key of before tabs). */
 function userKeys(storage, userId) {
-  const base = outboxKey(userId)
   return storageKeys(storage).flatMap((key) => {
-    if (key === base) return [{ key, tabId: null }]
-    if (key.startsWith(`${base}.`)) return [{ key, tabId: key.slice(base.length + 1) }]
-    return []
+    const tabId = tabIdIn(key, userId)
+    return tabId === undefined ? [] : [{ key, tabId }]
   })
 }
 
@@ -245,8 +250,8 @@ export function persistOutbox(
   // Another tab's key showing up: its items are taken over when it closes.
   const onStorage = (event) => {
     if (!userId || event.key === null || event.newValue === null) return
-    const base = outboxKey(userId)
-    if (event.key.startsWith(`${base}.`)) watch(userId, event.key, event.key.slice(base.length + 1))
+    const tabId = tabIdIn(event.key, userId)
+    if (typeof tabId === 'string') watch(userId, event.key, tabId)
   }
   if (tabs.watching) events?.addEventListener?.('storage', onStorage)
 
