@@ -241,6 +241,8 @@ Config load_config(const Env& env) {
       std::chrono::milliseconds(int_var(env, "MESSAGE_APPLY_DELAY_MS", 100, 0, 60000));
   c.message_apply_delay_quiet =
       std::chrono::milliseconds(int_var(env, "MESSAGE_APPLY_DELAY_QUIET_MS", 10, 0, 60000));
+  c.message_sync_interval =
+      std::chrono::microseconds(int_var(env, "MESSAGE_SYNC_INTERVAL_US", 1000, 0, 100000));
   if (auto ttl = get(env, "UNUSED_UPLOAD_TTL")) {
     auto seconds = parse_duration_s(*ttl);
     if (!seconds) {

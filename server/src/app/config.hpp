@@ -46,6 +46,9 @@ struct Config {
   std::chrono::milliseconds message_apply_delay{100};
   // The same while messages arrive slowly (at most message_apply_delay).
   std::chrono::milliseconds message_apply_delay_quiet{10};
+  // Journal rounds (an append and its sync) start at most once per this
+  // interval; messages arriving within it share the next round's sync.
+  std::chrono::microseconds message_sync_interval{1000};
   int storage_workers = 64;                 // threads that may wait on the database at once
   int64_t unused_upload_ttl_s = 24 * 3600;  // uploads nothing used by then are removed
 };

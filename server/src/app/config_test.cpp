@@ -68,6 +68,16 @@ TEST(Config, MessageApplyDelay) {
             std::chrono::milliseconds(0));
 }
 
+TEST(Config, MessageSyncInterval) {
+  EXPECT_EQ(load_config({}).message_sync_interval, std::chrono::microseconds(1000));
+  EXPECT_EQ(load_config({{"MESSAGE_SYNC_INTERVAL_US", "0"}}).message_sync_interval,
+            std::chrono::microseconds(0));
+  EXPECT_EQ(
+      error_of({{"MESSAGE_SYNC_INTERVAL_US", "100001"}}).rfind("MESSAGE_SYNC_INTERVAL_US:", 0), 0u);
+  EXPECT_EQ(error_of({{"MESSAGE_SYNC_INTERVAL_US", "1ms"}}).rfind("MESSAGE_SYNC_INTERVAL_US:", 0),
+            0u);
+}
+
 TEST(Config, OriginalDesignVariablesPointToTheReplacement) {
   auto mongo = error_of({{"MONGODB_URI", "mongodb://localhost"}});
   EXPECT_NE(mongo.find("MONGODB_URI"), std::string::npos);

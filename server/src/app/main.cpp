@@ -79,6 +79,7 @@ store::StoreSettings store_settings(const Config& config) {
   store::StoreSettings settings;
   settings.apply_delay = config.message_apply_delay;
   settings.quiet_apply_delay = config.message_apply_delay_quiet;
+  settings.sync_interval = config.message_sync_interval;
   return settings;
 }
 

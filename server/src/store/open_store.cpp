@@ -62,6 +62,7 @@ std::unique_ptr<Store> open_sqlite(std::string_view url, const StoreSettings& se
   SqliteOptions options;
   options.apply_delay = settings.apply_delay;
   options.quiet_apply_delay = settings.quiet_apply_delay;
+  options.sync_interval = settings.sync_interval;
   return std::make_unique<SqliteStore>(path, std::move(options));
 }
 

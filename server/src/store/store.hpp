@@ -276,6 +276,9 @@ struct StoreSettings {
   std::chrono::milliseconds apply_delay{100};
   // The same while writes arrive slowly (see SqliteOptions::quiet_apply_delay).
   std::chrono::milliseconds quiet_apply_delay{10};
+  // The least time between the starts of two syncs of acknowledged messages
+  // (SQLite: of the message journal, see SqliteOptions::sync_interval).
+  std::chrono::microseconds sync_interval{1000};
 };
 
 // Opens the backend named by a DATABASE_URL (`sqlite:///path/to.db` or

@@ -231,6 +231,51 @@ TEST(SqliteJournal, SlowWritesAreAppliedAfterTheQuietDelay) {
   EXPECT_EQ(unapplied(), 0.0);  // long before the 30 s
 }
 
+// Messages that come within the sync interval after a round began wait for
+// it and share the next round's sync; one after a pause is synced at once.
+TEST(SqliteJournal, MessagesWithinTheSyncIntervalShareOneSync) {
+  TempDir dir;
+  SqliteOptions options;
+  options.sync_interval = std::chrono::milliseconds(1000);
+  SqliteStore store(dir.path().string() + "/db.sqlite", options);
+  store.migrate();
+  const auto ann = user_named("ann", 1), bob = user_named("bob", 2);
+  store.insert_user(ann);
+  store.insert_user(bob);
+  using Clock = std::chrono::steady_clock;
+  const auto timed_insert = [&](const std::string& client_id) {
+    const auto start = Clock::now();
+    EXPECT_FALSE(store.insert_message(text_from(ann, bob, "hi", client_id)).duplicate);
+    return Clock::now() - start;
+  };
+  // The first round: nothing before it to wait for.
+  EXPECT_LT(timed_insert("a0"), std::chrono::milliseconds(500));
+  ASSERT_EQ(store.group_commit_stats().journal_rounds, 1u);
+  // Ten messages 5 ms apart, all well within the second after that round.
+  constexpr int kCount = 10;
+  std::atomic<int> done{0};
+  std::binary_semaphore all_done{0};
+  for (int i = 0; i < kCount; ++i) {
+    store.insert_message_async(text_from(ann, bob, "hi", "b" + std::to_string(i)),
+                               [&](const InsertedMessage& result, const std::exception_ptr& error) {
+                                 EXPECT_FALSE(error);
+                                 EXPECT_FALSE(result.duplicate);
+                                 if (++done == kCount) all_done.release();
+                               });
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  all_done.acquire();
+  EXPECT_EQ(store.group_commit_stats().journal_rounds, 2u);
+  // After a pause longer than the interval, a message goes at once again.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  EXPECT_LT(timed_insert("c0"), std::chrono::milliseconds(500));
+  EXPECT_EQ(store.group_commit_stats().journal_rounds, 3u);
+  EXPECT_EQ(
+      store.list_messages(store.list_conversations(ann.id, 1, {})[0].conversation.id, 50, {}, {})
+          .messages.size(),
+      static_cast<std::size_t>(kCount + 2));
+}
+
 // Per-thread tools (top -H, perf, /proc) tell the store's threads apart.
 TEST(SqliteJournal, TheStoreThreadsAreNamed) {
   TempDir dir;
