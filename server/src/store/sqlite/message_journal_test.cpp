@@ -411,6 +411,33 @@ TEST(SqliteJournal, AMessageQueuedLateInABatchWaitsThereForItsReceipt) {
   EXPECT_EQ(undelivered[0].id, early.id);
 }
 
+// When the journal waits for room, the committer applies at once, even
+// messages it would otherwise hold back for their receipts: with nothing
+// else queued, holding them back would leave the batch empty and the
+// journal stalled until the apply delay ran out.
+TEST(SqliteJournal, AJournalWaitingForRoomIsNotKeptWaitingByTheHoldBack) {
+  TempDir dir;
+  SqliteOptions options;
+  options.apply_delay = std::chrono::seconds(10);
+  options.quiet_apply_delay = options.apply_delay;
+  options.max_unapplied = 4;
+  SqliteStore store(dir.path().string() + "/db.sqlite", options);
+  store.migrate();
+  const auto ann = user_named("ann", 1), bob = user_named("bob", 2);
+  store.insert_user(ann);
+  store.insert_user(bob);
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<std::string> ids;
+  for (int i = 0; i < 12; ++i) {
+    ids.push_back(
+        store.insert_message(text_from(ann, bob, "hi", "r" + std::to_string(i))).message.id);
+  }
+  // Each wait for room would otherwise last the 10 s apply delay.
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  EXPECT_GT(store.group_commit_stats().held_back, 0u);  // the hold-back did look at them
+  for (const auto& id : ids) EXPECT_TRUE(store.find_message(id)) << id;
+}
+
 // A write of another kind after a young message (a read mark that covers it)
 // may depend on it: nothing before such a write is held back.
 TEST(SqliteJournal, NoMessageIsHeldBackPastALaterReadMark) {

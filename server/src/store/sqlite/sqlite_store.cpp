@@ -741,6 +741,7 @@ SqliteStore::SqliteStore(const std::string& path, SqliteOptions options)
     : apply_delay_(options.apply_delay),
       quiet_apply_delay_(std::min(options.quiet_apply_delay, options.apply_delay)),
       sync_interval_(std::max(options.sync_interval, std::chrono::microseconds::zero())),
+      max_unapplied_(std::max<std::size_t>(options.max_unapplied, 2)),
       on_group_commit_(std::move(options.on_group_commit)) {
   if (sqlite3_threadsafe() == 0) {
     throw StoreUnavailable("sqlite: the library was built without thread support");
@@ -1612,11 +1613,6 @@ void SqliteStore::insert_message_async(Message message, InsertDone done) {
 
 // --- The message journal (see the header and message_journal.hpp).
 
-// Journaled messages not yet applied, above which the journal thread waits
-// for the committer: the journal and the memory behind it stay bounded, and a
-// sender that outpaces SQLite is slowed down by its acks instead.
-constexpr std::size_t kMaxUnapplied = 65536;
-
 // Rounds are paced from the start of one to the start of the next: a message
 // after a pause is synced at once, and under load a round carries what came
 // during the last one plus the rest of the interval. Measured at 10,000 msg/s
@@ -1645,10 +1641,10 @@ void SqliteStore::journal_loop() {
 
 void SqliteStore::wait_for_room() {
   std::unique_lock lock(queue_mutex_);
-  if (unapplied_.size() < kMaxUnapplied) return;
+  if (unapplied_.size() < max_unapplied_) return;
   ++room_waiters_;  // no gathering: apply now
   queue_ready_.notify_one();
-  applied_.wait(lock, [this] { return unapplied_.size() < kMaxUnapplied / 2 || stopping_; });
+  applied_.wait(lock, [this] { return unapplied_.size() < max_unapplied_ / 2 || stopping_; });
   --room_waiters_;
 }
 

@@ -73,6 +73,11 @@ struct SqliteOptions {
   // carries, so under load this trades at most one interval of latency for
   // fewer syncs (see journal_loop). 0: a round starts whenever one is due.
   std::chrono::microseconds sync_interval{1000};
+  // Journaled messages not yet applied, above which the journal thread waits
+  // for the committer (until half as many are left): the journal and the
+  // memory behind it stay bounded, and a sender that outpaces SQLite is
+  // slowed down by its acks instead.
+  std::size_t max_unapplied = 65536;
 };
 
 struct GroupCommitStats {
@@ -269,6 +274,7 @@ class SqliteStore final : public Store {
   std::chrono::milliseconds apply_delay_;
   std::chrono::milliseconds quiet_apply_delay_;
   std::chrono::microseconds sync_interval_;
+  std::size_t max_unapplied_;
   // Committer thread only: writes arrived slowly over the last second or more.
   bool quiet_ = true;
   std::size_t rate_writes_ = 0;
