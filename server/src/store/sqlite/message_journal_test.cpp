@@ -34,6 +34,7 @@ using testing::TempDir;
 
 std::vector<std::string> payloads_of(const std::vector<MessageJournal::Record>& records) {
   std::vector<std::string> out;
+  out.reserve(records.size());
   for (const auto& r : records) out.push_back(r.payload);
   return out;
 }
@@ -107,6 +108,7 @@ TEST(MessageJournal, ReusesASegmentOnlyOnceItsRecordsAreReleased) {
   MessageJournal journal(base, 1000);
   const auto records = journal.recover();
   std::vector<uint64_t> seqs;
+  seqs.reserve(records.size());
   for (const auto& r : records) seqs.push_back(r.seq);
   EXPECT_EQ(seqs, (std::vector<uint64_t>{4, 5, 6, 7, 8}));
 }
@@ -123,7 +125,7 @@ TEST(MessageJournal, MessagePayloadsRoundTrip) {
   m.conversation_id = make_object_id(1'700'000'000, 1, 2);
   m.from = make_object_id(1'700'000'000, 1, 3);
   m.to = make_object_id(1'700'000'000, 1, 4);
-  m.text = std::string("h\0llo \xF0\x9F\x91\x8B", 11);
+  m.text = std::string("h\0llo \xF0\x9F\x91\x8B", 10);
   m.call_json = R"({"status":"missed"})";
   m.client_id = "c-1";
   m.read_ms = 42;
@@ -170,17 +172,30 @@ Message text_from(const User& from, const User& to, const std::string& text,
   return m;
 }
 
-TEST(SqliteJournal, AnAcknowledgedMessageIsReadableAtOnceAndCountedOnce) {
+// A migrated store in a fresh directory, with ann and bob in it.
+struct JournalStore {
+  explicit JournalStore(SqliteOptions options = {})
+      : store(dir.path().string() + "/db.sqlite", std::move(options)) {
+    store.migrate();
+    store.insert_user(ann);
+    store.insert_user(bob);
+  }
+
   TempDir dir;
+  User ann = user_named("ann", 1);
+  User bob = user_named("bob", 2);
+  SqliteStore store;
+};
+
+TEST(SqliteJournal, AnAcknowledgedMessageIsReadableAtOnceAndCountedOnce) {
   SqliteOptions options;
   options.apply_delay = std::chrono::seconds(10);  // only a read can bring it in
   options.quiet_apply_delay = options.apply_delay;
-  SqliteStore store(dir.path().string() + "/db.sqlite", options);
+  JournalStore journal_store(options);
+  auto& store = journal_store.store;
   ASSERT_TRUE(store.journaling());
-  store.migrate();
-  const auto ann = user_named("ann", 1), bob = user_named("bob", 2);
-  store.insert_user(ann);
-  store.insert_user(bob);
+  const User& ann = journal_store.ann;
+  const User& bob = journal_store.bob;
   const auto first = store.insert_message(text_from(ann, bob, "hi", "c1"));
   ASSERT_FALSE(first.duplicate);
   // A repeat while it is only in the journal finds it there.
@@ -208,15 +223,13 @@ TEST(SqliteJournal, AnAcknowledgedMessageIsReadableAtOnceAndCountedOnce) {
 // While writes arrive slowly the committer applies after the quiet delay,
 // not the full one.
 TEST(SqliteJournal, SlowWritesAreAppliedAfterTheQuietDelay) {
-  TempDir dir;
   SqliteOptions options;
   options.apply_delay = std::chrono::seconds(30);
   options.quiet_apply_delay = std::chrono::milliseconds(10);
-  SqliteStore store(dir.path().string() + "/db.sqlite", options);
-  store.migrate();
-  const auto ann = user_named("ann", 1), bob = user_named("bob", 2);
-  store.insert_user(ann);
-  store.insert_user(bob);
+  JournalStore journal_store(options);
+  auto& store = journal_store.store;
+  const User& ann = journal_store.ann;
+  const User& bob = journal_store.bob;
   const auto unapplied = [&store] {
     for (const auto& gauge : store.gauges()) {
       if (gauge.name == "samwaad_store_messages_unapplied") return gauge.value;
@@ -234,14 +247,12 @@ TEST(SqliteJournal, SlowWritesAreAppliedAfterTheQuietDelay) {
 // Messages that come within the sync interval after a round began wait for
 // it and share the next round's sync; one after a pause is synced at once.
 TEST(SqliteJournal, MessagesWithinTheSyncIntervalShareOneSync) {
-  TempDir dir;
   SqliteOptions options;
   options.sync_interval = std::chrono::milliseconds(1000);
-  SqliteStore store(dir.path().string() + "/db.sqlite", options);
-  store.migrate();
-  const auto ann = user_named("ann", 1), bob = user_named("bob", 2);
-  store.insert_user(ann);
-  store.insert_user(bob);
+  JournalStore journal_store(options);
+  auto& store = journal_store.store;
+  const User& ann = journal_store.ann;
+  const User& bob = journal_store.bob;
   using Clock = std::chrono::steady_clock;
   const auto timed_insert = [&](const std::string& client_id) {
     const auto start = Clock::now();
@@ -300,15 +311,13 @@ TEST(SqliteJournal, TheStoreThreadsAreNamed) {
 // A receipt queued while its message waits to be applied is written with the
 // insert (no update of its own): the outcome must be what the update gives.
 TEST(SqliteJournal, AReceiptBeforeTheApplyIsWrittenWithTheInsert) {
-  TempDir dir;
   SqliteOptions options;
   options.apply_delay = std::chrono::seconds(10);  // the read below applies both
   options.quiet_apply_delay = options.apply_delay;
-  SqliteStore store(dir.path().string() + "/db.sqlite", options);
-  store.migrate();
-  const auto ann = user_named("ann", 1), bob = user_named("bob", 2);
-  store.insert_user(ann);
-  store.insert_user(bob);
+  JournalStore journal_store(options);
+  auto& store = journal_store.store;
+  const User& ann = journal_store.ann;
+  const User& bob = journal_store.bob;
   const auto first = store.insert_message(text_from(ann, bob, "first", "c0")).message;
   store.find_message(first.id);  // applies it
   const auto sent = store.insert_message(text_from(ann, bob, "hi", "c1")).message;
@@ -318,13 +327,13 @@ TEST(SqliteJournal, AReceiptBeforeTheApplyIsWrittenWithTheInsert) {
   std::vector<std::optional<Message>> outcomes;
   std::binary_semaphore finished{0};
   const auto receipt = [&](const std::string& id, const User& recipient, int64_t at, bool last) {
-    store.mark_delivered_async(id, recipient.id, at,
-                               [&, last](std::optional<Message> m, std::exception_ptr error) {
-                                 EXPECT_FALSE(error);
-                                 std::lock_guard lock(mutex);
-                                 outcomes.push_back(std::move(m));
-                                 if (last) finished.release();
-                               });
+    store.mark_delivered_async(
+        id, recipient.id, at, [&, last](std::optional<Message> m, const std::exception_ptr& error) {
+          EXPECT_FALSE(error);
+          std::lock_guard lock(mutex);
+          outcomes.push_back(std::move(m));
+          if (last) finished.release();
+        });
   };
   receipt(sent.id, bob, 1'700'000'001'000, false);
   receipt(sent.id, bob, 1'700'000'002'000, false);   // delivered already
@@ -368,17 +377,15 @@ TEST(SqliteJournal, AReceiptBeforeTheApplyIsWrittenWithTheInsert) {
 // the next batch when its receipt has not come yet, so that the receipt still
 // folds into its insert; an older one goes as before.
 TEST(SqliteJournal, AMessageQueuedLateInABatchWaitsThereForItsReceipt) {
-  TempDir dir;
   SqliteOptions options;
   options.apply_delay = std::chrono::milliseconds(1000);
   options.quiet_apply_delay = options.apply_delay;
   std::atomic<int> commits{0};
   options.on_group_commit = [&commits](std::size_t) { ++commits; };
-  SqliteStore store(dir.path().string() + "/db.sqlite", options);
-  store.migrate();
-  const auto ann = user_named("ann", 1), bob = user_named("bob", 2);
-  store.insert_user(ann);
-  store.insert_user(bob);
+  JournalStore journal_store(options);
+  auto& store = journal_store.store;
+  const User& ann = journal_store.ann;
+  const User& bob = journal_store.bob;
   // Their conversation is created (and committed) before the first is journaled.
   const auto early = store.insert_message(text_from(ann, bob, "early", "c0")).message;
   const int before = commits.load();
@@ -394,7 +401,7 @@ TEST(SqliteJournal, AMessageQueuedLateInABatchWaitsThereForItsReceipt) {
   std::binary_semaphore finished{0};
   std::optional<Message> outcome;
   store.mark_delivered_async(late.id, bob.id, 1'700'000'001'000,
-                             [&](std::optional<Message> m, std::exception_ptr error) {
+                             [&](std::optional<Message> m, const std::exception_ptr& error) {
                                EXPECT_FALSE(error);
                                outcome = std::move(m);
                                finished.release();
@@ -416,18 +423,17 @@ TEST(SqliteJournal, AMessageQueuedLateInABatchWaitsThereForItsReceipt) {
 // else queued, holding them back would leave the batch empty and the
 // journal stalled until the apply delay ran out.
 TEST(SqliteJournal, AJournalWaitingForRoomIsNotKeptWaitingByTheHoldBack) {
-  TempDir dir;
   SqliteOptions options;
   options.apply_delay = std::chrono::seconds(10);
   options.quiet_apply_delay = options.apply_delay;
   options.max_unapplied = 4;
-  SqliteStore store(dir.path().string() + "/db.sqlite", options);
-  store.migrate();
-  const auto ann = user_named("ann", 1), bob = user_named("bob", 2);
-  store.insert_user(ann);
-  store.insert_user(bob);
+  JournalStore journal_store(options);
+  auto& store = journal_store.store;
+  const User& ann = journal_store.ann;
+  const User& bob = journal_store.bob;
   const auto start = std::chrono::steady_clock::now();
   std::vector<std::string> ids;
+  ids.reserve(12);
   for (int i = 0; i < 12; ++i) {
     ids.push_back(
         store.insert_message(text_from(ann, bob, "hi", "r" + std::to_string(i))).message.id);
@@ -441,15 +447,13 @@ TEST(SqliteJournal, AJournalWaitingForRoomIsNotKeptWaitingByTheHoldBack) {
 // A write of another kind after a young message (a read mark that covers it)
 // may depend on it: nothing before such a write is held back.
 TEST(SqliteJournal, NoMessageIsHeldBackPastALaterReadMark) {
-  TempDir dir;
   SqliteOptions options;
   options.apply_delay = std::chrono::seconds(10);
   options.quiet_apply_delay = options.apply_delay;
-  SqliteStore store(dir.path().string() + "/db.sqlite", options);
-  store.migrate();
-  const auto ann = user_named("ann", 1), bob = user_named("bob", 2);
-  store.insert_user(ann);
-  store.insert_user(bob);
+  JournalStore journal_store(options);
+  auto& store = journal_store.store;
+  const User& ann = journal_store.ann;
+  const User& bob = journal_store.bob;
   const auto sent = store.insert_message(text_from(ann, bob, "hi", "c0")).message;
   // Queued behind the message, and waited for: the batch goes at once.
   const auto read = store.mark_read_up_to(bob.id, sent.conversation_id, sent.id, 1'700'000'001'000);
@@ -581,12 +585,10 @@ TEST(SqliteJournal, RepeatsAreFoundWhateverTheOrderOfClientIds) {
 // A message stored around the journal (an id of the caller's choosing) is
 // not under the journal's bounds: from then on every client id is looked up.
 TEST(SqliteJournal, AMessageStoredAroundTheJournalIsStillARepeat) {
-  TempDir dir;
-  SqliteStore store(dir.path().string() + "/db.sqlite");
-  store.migrate();
-  const auto ann = user_named("ann", 1), bob = user_named("bob", 2);
-  store.insert_user(ann);
-  store.insert_user(bob);
+  JournalStore journal_store;
+  auto& store = journal_store.store;
+  const User& ann = journal_store.ann;
+  const User& bob = journal_store.bob;
   ASSERT_FALSE(store.insert_message(text_from(ann, bob, "x", "c1")).duplicate);
   auto direct = text_from(ann, bob, "direct", "c9");
   direct.id = make_object_id(1'700'000'001, 7, 1);
