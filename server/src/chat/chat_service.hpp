@@ -109,6 +109,10 @@ class ChatService {
   // directly: the realtime server sends one per message, and building the
   // document (a map node per key) cost more than the rest of the frame.
   static std::string message_json_text(const store::Message& message);
+  // The payload of `message-delivered`, {conversationId, deliveredAt,
+  // messageId}, written directly for the same reason: one goes to the sender
+  // for every message delivered.
+  static std::string delivered_json_text(const DeliveryUpdate& update);
 
  private:
   // Inserts (group-committed) with the creation time set now.

@@ -257,6 +257,24 @@ TEST_F(ChatServiceTest, MessageJsonTextIsTheDocumentsDump) {
   for (const auto& m : cases) EXPECT_EQ(ChatService::message_json_text(m), dump(m));
 }
 
+// What the realtime server sent before it wrote this payload directly.
+TEST_F(ChatServiceTest, DeliveredJsonTextIsTheDocumentsDump) {
+  DeliveryUpdate update;
+  update.message_id = make_object_id(5, 5, 5);
+  update.conversation_id = make_object_id(6, 6, 6);
+  update.sender_id = asha;
+  update.delivered_ms = 1'700'000'000'123;
+  const auto dump = [](const DeliveryUpdate& u) {
+    return json{{"messageId", u.message_id},
+                {"conversationId", u.conversation_id},
+                {"deliveredAt", format_iso8601(u.delivered_ms)}}
+        .dump();
+  };
+  EXPECT_EQ(ChatService::delivered_json_text(update), dump(update));
+  update.message_id = "not \"hex\"";  // ids are hex; anything else is still escaped
+  EXPECT_EQ(ChatService::delivered_json_text(update), dump(update));
+}
+
 TEST_F(ChatServiceTest, SendRefusesSelfUnknownRecipientAndImages) {
   expect_field_error([&] { send(asha, asha, "me"); }, "to");
   expect_field_error([&] { send(asha, "nope", "x"); }, "to");

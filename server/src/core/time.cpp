@@ -12,7 +12,47 @@ int64_t now_ms() {
       .count();
 }
 
+namespace {
+// Fixed-width decimal, for the fields of a four-digit year's timestamp.
+char* put_digits(char* at, int value, int width) {
+  for (int i = width - 1; i >= 0; --i) {
+    at[i] = static_cast<char>('0' + value % 10);
+    value /= 10;
+  }
+  return at + width;
+}
+}  // namespace
+
+// Every message's JSON carries one or more of these, so the common case is
+// written by hand (calendar arithmetic from <chrono>, no snprintf, no
+// gmtime_r): at 10,000 msg/s the snprintf version was ~2 % of the I/O
+// thread's samples. Years outside 0000-9999 keep snprintf's spelling.
 std::string format_iso8601(int64_t epoch_ms) {
+  using namespace std::chrono;
+  const sys_time<milliseconds> at{milliseconds(epoch_ms)};
+  const auto day = floor<days>(at);
+  const year_month_day date{day};
+  const int y = static_cast<int>(date.year());
+  if (y >= 0 && y <= 9999) {
+    const hh_mm_ss time{at - day};
+    std::string out(24, '\0');
+    char* p = out.data();
+    p = put_digits(p, y, 4);
+    *p++ = '-';
+    p = put_digits(p, static_cast<int>(static_cast<unsigned>(date.month())), 2);
+    *p++ = '-';
+    p = put_digits(p, static_cast<int>(static_cast<unsigned>(date.day())), 2);
+    *p++ = 'T';
+    p = put_digits(p, static_cast<int>(time.hours().count()), 2);
+    *p++ = ':';
+    p = put_digits(p, static_cast<int>(time.minutes().count()), 2);
+    *p++ = ':';
+    p = put_digits(p, static_cast<int>(time.seconds().count()), 2);
+    *p++ = '.';
+    p = put_digits(p, static_cast<int>(time.subseconds().count()), 3);
+    *p = 'Z';
+    return out;
+  }
   int64_t secs = epoch_ms / 1000;
   int64_t ms = epoch_ms % 1000;
   if (ms < 0) {
@@ -22,7 +62,7 @@ std::string format_iso8601(int64_t epoch_ms) {
   std::time_t t = static_cast<std::time_t>(secs);
   std::tm tm{};
   gmtime_r(&t, &tm);
-  char buf[32];
+  char buf[96];  // room for any int year
   std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
   return buf;

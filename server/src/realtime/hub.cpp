@@ -568,10 +568,8 @@ void Hub::handle_ack(Client& client, uint64_t id) {
         }
         if (!update) return;
         inbox->push([this, u = std::move(*update)] {
-          emit_to_user(u.sender_id, "message-delivered",
-                       {{"messageId", u.message_id},
-                        {"conversationId", u.conversation_id},
-                        {"deliveredAt", format_iso8601(u.delivered_ms)}});
+          emit_json_to_user(u.sender_id, "message-delivered",
+                            chat::ChatService::delivered_json_text(u));
         });
       });
 }
