@@ -26,7 +26,11 @@ void add_system_routes(http::Router& router, ApiDeps deps) {
 
   router.add("GET", "/metrics", [deps](http::Request&) {
     for (const auto& gauge : deps.store.gauges()) {
-      deps.metrics.set_gauge(gauge.name, gauge.help, gauge.value);
+      if (gauge.counter) {
+        deps.metrics.set_counter(gauge.name, gauge.help, gauge.value);
+      } else {
+        deps.metrics.set_gauge(gauge.name, gauge.help, gauge.value);
+      }
     }
     http::Response r;
     r.body = deps.metrics.render();

@@ -44,8 +44,16 @@ void Metrics::add_counter(const std::string& name, const std::string& help, doub
   entry.second += delta;
 }
 
+void Metrics::set_counter(const std::string& name, const std::string& help, double total) {
+  std::lock_guard lock(mutex_);
+  counters_[name] = {help, total};
+}
+
 std::string Metrics::render() const {
   std::ostringstream out;
+  // The stream's default, 6 digits, would print a count of 1,234,567 as
+  // 1.23457e+06; 15 keeps every count below 10^15 exact.
+  out.precision(15);
   std::lock_guard lock(mutex_);
   out << "# HELP samwaad_http_requests_total HTTP requests by method, route and status.\n"
       << "# TYPE samwaad_http_requests_total counter\n";

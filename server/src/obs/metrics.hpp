@@ -23,6 +23,8 @@ class Metrics {
   // Gauges and counters other parts publish (e.g. realtime sockets).
   void set_gauge(const std::string& name, const std::string& help, double value);
   void add_counter(const std::string& name, const std::string& help, double delta);
+  // A counter kept elsewhere (e.g. by the store), published at its total.
+  void set_counter(const std::string& name, const std::string& help, double total);
 
   std::string render() const;
 

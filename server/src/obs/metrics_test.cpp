@@ -25,6 +25,18 @@ TEST(Metrics, RendersCountersAndHistogramBuckets) {
   EXPECT_NE(text.find("samwaad_http_open_connections 1"), std::string::npos);
 }
 
+TEST(Metrics, PublishesCountersKeptElsewhereAtTheirTotal) {
+  Metrics m;
+  m.set_counter("samwaad_things_total", "Things.", 3);
+  m.set_counter("samwaad_things_total", "Things.", 5);
+  m.set_counter("samwaad_many_total", "Many.", 12'345'678);
+  const auto text = m.render();
+  EXPECT_NE(text.find("# TYPE samwaad_things_total counter\nsamwaad_things_total 5\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("samwaad_many_total 12345678\n"), std::string::npos) << text;
+}
+
 TEST(Metrics, EscapesLabelValues) {
   Metrics m;
   m.record_request("GET", "a\"b", 200, 0.1);

@@ -154,6 +154,7 @@ class Store {
     std::string name;
     std::string help;
     double value = 0;
+    bool counter = false;  // a total since start, published as a Prometheus counter
   };
   virtual std::vector<Gauge> gauges() { return {}; }
 

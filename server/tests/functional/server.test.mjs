@@ -75,6 +75,25 @@ test('health, readiness and metrics', async () => {
     assert.match(metrics.text, /samwaad_http_open_connections \d+/);
     assert.match(metrics.text, /samwaad_store_writes_queued \d+/);
     assert.match(metrics.text, /samwaad_store_messages_unapplied \d+/);
+    // The store's counters: a message through the journal is one sync, and
+    // its apply one commit (the read below waits for it).
+    const A = await signup(server);
+    const B = await signup(server);
+    const sent = await server.api('POST', '/api/v1/messages', { token: A.token, body: { to: B.user.id, text: 'hi' } });
+    assert.equal(sent.status, 201, sent.text);
+    const conversation = sent.json.message.conversationId;
+    assert.equal((await server.api('GET', `/api/v1/messages/${conversation}`, { token: B.token })).status, 200);
+    const after = (await server.api('GET', '/metrics')).text;
+    const counter = (name) => {
+      const m = after.match(new RegExp(`^# TYPE ${name} counter\n${name} (\\d+)$`, 'm'));
+      assert.ok(m, `${name} missing:\n${after}`);
+      return Number(m[1]);
+    };
+    assert.equal(counter('samwaad_store_journaled_messages_total'), 1);
+    assert.equal(counter('samwaad_store_journal_syncs_total'), 1);
+    assert.ok(counter('samwaad_store_commits_total') >= 1);
+    assert.ok(counter('samwaad_store_commit_writes_total') >= 1);
+    assert.equal(counter('samwaad_store_folded_receipts_total'), 0);
   } finally {
     await server.stop();
   }

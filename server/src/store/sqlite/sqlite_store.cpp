@@ -1423,12 +1423,27 @@ std::vector<Store::Gauge> SqliteStore::gauges() {
     queued = queue_.size();
     unapplied = unapplied_.size();
   }
+  const GroupCommitStats stats = group_commit_stats();
+  const auto total = [](uint64_t n) { return static_cast<double>(n); };
   return {
       {"samwaad_store_writes_queued", "Writes waiting for the SQLite committer",
        static_cast<double>(queued)},
       {"samwaad_store_messages_unapplied",
        "Acknowledged messages in the message journal not yet applied to SQLite",
        static_cast<double>(unapplied)},
+      // Divided by each other, these say how much each sync and each commit
+      // carries, and how many receipts cost no update of their own.
+      {"samwaad_store_journal_syncs_total", "Message journal rounds: one append and one sync each",
+       total(stats.journal_rounds), true},
+      {"samwaad_store_journaled_messages_total", "Messages acknowledged through the journal",
+       total(stats.journaled_messages), true},
+      {"samwaad_store_commits_total", "SQLite group-commit transactions", total(stats.transactions),
+       true},
+      {"samwaad_store_commit_writes_total", "Writes carried by the group-commit transactions",
+       total(stats.writes), true},
+      {"samwaad_store_folded_receipts_total",
+       "Delivered receipts written with their message's insert instead of as an update",
+       total(stats.folded_receipts), true},
   };
 }
 
@@ -1438,7 +1453,8 @@ GroupCommitStats SqliteStore::group_commit_stats() const {
           folded_receipts_.load(std::memory_order_relaxed),
           client_id_lookups_.load(std::memory_order_relaxed),
           held_back_.load(std::memory_order_relaxed),
-          journal_rounds_.load(std::memory_order_relaxed)};
+          journal_rounds_.load(std::memory_order_relaxed),
+          journaled_messages_.load(std::memory_order_relaxed)};
 }
 
 std::size_t SqliteStore::queued_writes() {
@@ -1693,6 +1709,7 @@ void SqliteStore::journal_batch(std::vector<JournalInsert>& batch) {
       journal_->release(applied_seq_.load(std::memory_order_acquire));
       last = journal_->append(payloads);
       journal_rounds_.fetch_add(1, std::memory_order_relaxed);
+      journaled_messages_.fetch_add(payloads.size(), std::memory_order_relaxed);
     } catch (const std::exception& e) {
       // Nothing of this batch is durable; a repeat in it may have been
       // answered from a message of this batch, so every write fails.

@@ -94,6 +94,8 @@ struct GroupCommitStats {
   uint64_t held_back = 0;
   // Journal rounds run: one append and one sync each.
   uint64_t journal_rounds = 0;
+  // Messages those rounds journaled.
+  uint64_t journaled_messages = 0;
 };
 
 class SqliteStore final : public Store {
@@ -353,6 +355,7 @@ class SqliteStore final : public Store {
   std::atomic<uint64_t> client_id_lookups_{0};
   std::atomic<uint64_t> held_back_{0};
   std::atomic<uint64_t> journal_rounds_{0};
+  std::atomic<uint64_t> journaled_messages_{0};
   std::thread committer_;  // last: started once everything above exists
   std::thread journal_thread_;
 };
