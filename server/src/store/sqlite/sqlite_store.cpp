@@ -1632,8 +1632,8 @@ void SqliteStore::insert_message_async(Message message, InsertDone done) {
 // Rounds are paced from the start of one to the start of the next: a message
 // after a pause is synced at once, and under load a round carries what came
 // during the last one plus the rest of the interval. Measured at 10,000 msg/s
-// (docs/benchmarks.md): unpaced, a round carried ~5 messages, and the syncs
-// (~1,900 a second) took ~0.13 cores of kernel time; at 1 ms, ~0.04.
+// (docs/benchmarks.md): unpaced, a round carried ~6 messages and the syncs
+// took 0.14-0.15 cores of kernel time; at 1 ms, ~18 and 0.04-0.07.
 void SqliteStore::journal_loop() {
   std::unique_lock lock(journal_mutex_);
   std::chrono::steady_clock::time_point last_round{};
