@@ -35,7 +35,7 @@ void collect(FieldProblems& problems, const std::function<void()>& check) {
   std::string message;
   for (const auto& [field, problem] : problems) {
     if (!message.empty()) message += "; ";
-    message += field + " " + problem;
+    message.append(field).append(" ").append(problem);
   }
   throw ApiError(ErrorCode::validation, message, problems);
 }
@@ -175,7 +175,7 @@ void ChatService::send_text_async(const std::string& from, const SendRequest& re
   // one (a conflict), which keeps this path free of blocking reads.
   store_.insert_message_async(
       std::move(message),
-      [done = std::move(done)](store::InsertedMessage inserted, std::exception_ptr error) {
+      [done = std::move(done)](store::InsertedMessage inserted, const std::exception_ptr& error) {
         if (error) return done(std::nullopt, unknown_recipient_or(error));
         done(SendResult{std::move(inserted.message), inserted.duplicate}, nullptr);
       });
@@ -184,12 +184,12 @@ void ChatService::send_text_async(const std::string& from, const SendRequest& re
 void ChatService::mark_delivered_async(const std::string& recipient_id,
                                        const std::string& message_id, DeliveredDone done) {
   if (!is_object_id(message_id)) return done(std::nullopt, nullptr);
-  store_.mark_delivered_async(
-      message_id, recipient_id, now_ms(),
-      [done = std::move(done)](std::optional<store::Message> delivered, std::exception_ptr error) {
-        if (error || !delivered) return done(std::nullopt, error);
-        done(delivery_update(*delivered), nullptr);
-      });
+  store_.mark_delivered_async(message_id, recipient_id, now_ms(),
+                              [done = std::move(done)](std::optional<store::Message> delivered,
+                                                       const std::exception_ptr& error) {
+                                if (error || !delivered) return done(std::nullopt, error);
+                                done(delivery_update(*delivered), nullptr);
+                              });
 }
 
 SendResult ChatService::send(const std::string& from, const SendRequest& request) {
