@@ -392,19 +392,6 @@ void append_stored_json(std::string& out, const std::optional<std::string>& json
 
 // Keys in the order nlohmann's (sorted) object writes them, so the text is
 // byte for byte what message_json(message).dump() gives (tested).
-std::string ChatService::delivered_json_text(const DeliveryUpdate& update) {
-  std::string out;
-  out.reserve(128);
-  out += R"({"conversationId":)";
-  append_json_string(out, update.conversation_id);
-  out += R"(,"deliveredAt":)";
-  append_json_string(out, format_iso8601(update.delivered_ms));
-  out += R"(,"messageId":)";
-  append_json_string(out, update.message_id);
-  out += '}';
-  return out;
-}
-
 std::string ChatService::message_json_text(const store::Message& message) {
   std::string out;
   out.reserve(256 + (message.text ? message.text->size() : 0));
@@ -434,6 +421,21 @@ std::string ChatService::message_json_text(const store::Message& message) {
   append_optional_string(out, message.text);
   out += R"(,"to":)";
   append_json_string(out, message.to);
+  out += '}';
+  return out;
+}
+
+// The same order and spelling as the document {messageId, conversationId,
+// deliveredAt} dumps (tested).
+std::string ChatService::delivered_json_text(const DeliveryUpdate& update) {
+  std::string out;
+  out.reserve(128);
+  out += R"({"conversationId":)";
+  append_json_string(out, update.conversation_id);
+  out += R"(,"deliveredAt":)";
+  append_json_string(out, format_iso8601(update.delivered_ms));
+  out += R"(,"messageId":)";
+  append_json_string(out, update.message_id);
   out += '}';
   return out;
 }

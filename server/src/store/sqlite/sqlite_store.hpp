@@ -69,7 +69,7 @@ struct SqliteOptions {
   // The least time between the starts of two journal rounds (an append and its
   // sync). A message that arrives sooner after the last start waits for the
   // rest of it and shares the next round; one after a pause goes at once.
-  // Each sync costs the kernel and this VM's disk ~70 us of CPU whatever it
+  // Each sync costs the kernel and this VM's disk ~75 us of CPU whatever it
   // carries, so under load this trades at most one interval of latency for
   // fewer syncs (see journal_loop). 0: a round starts whenever one is due.
   std::chrono::microseconds sync_interval{1000};
