@@ -43,6 +43,16 @@ long long int_var(const Env& env, const std::string& key, long long fallback, lo
   return *value;
 }
 
+// A variable spelled one of two words: true for `yes`, false for `no`.
+bool two_word_var(const Env& env, const std::string& key, bool fallback, const std::string& yes,
+                  const std::string& no) {
+  auto raw = get(env, key);
+  if (!raw) return fallback;
+  if (*raw == yes) return true;
+  if (*raw == no) return false;
+  throw ConfigError(key + ": must be " + yes + " or " + no);
+}
+
 bool starts_with(const std::string& s, const std::string& prefix) {
   return s.rfind(prefix, 0) == 0;
 }
@@ -210,19 +220,12 @@ Config load_config(const Env& env) {
   }
   c.call_ring_timeout_ms =
       static_cast<int>(int_var(env, "CALL_RING_TIMEOUT_MS", 30000, 100, 600000));
-  if (auto limits = get(env, "RATE_LIMITS")) {
-    if (*limits == "on")
-      c.rate_limits = true;
-    else if (*limits == "off")
-      c.rate_limits = false;
-    else
-      throw ConfigError("RATE_LIMITS: must be on or off");
-  }
+  c.rate_limits = two_word_var(env, "RATE_LIMITS", c.rate_limits, "on", "off");
 
   if (auto web = get(env, "WEB_DIR")) c.web_dir = *web;
   if (auto level = get(env, "LOG_LEVEL")) {
-    static const std::vector<std::string> kLevels{"trace", "debug", "info", "warn", "error", "off"};
-    if (std::find(kLevels.begin(), kLevels.end(), *level) == kLevels.end()) {
+    static const std::vector<std::string> levels{"trace", "debug", "info", "warn", "error", "off"};
+    if (std::find(levels.begin(), levels.end(), *level) == levels.end()) {
       throw ConfigError("LOG_LEVEL: must be one of trace, debug, info, warn, error, off");
     }
     c.log_level = *level;
@@ -235,7 +238,7 @@ Config load_config(const Env& env) {
   c.shutdown_timeout =
       std::chrono::milliseconds(int_var(env, "SHUTDOWN_TIMEOUT_MS", 10000, 0, 600000));
   c.realtime_queue_bytes = static_cast<std::size_t>(
-      int_var(env, "REALTIME_QUEUE_BYTES", 4 * 1024 * 1024, 64 * 1024, 256 * 1024 * 1024));
+      int_var(env, "REALTIME_QUEUE_BYTES", 4LL * 1024 * 1024, 64LL * 1024, 256LL * 1024 * 1024));
   c.storage_workers = static_cast<int>(int_var(env, "STORAGE_WORKERS", 64, 2, 512));
   c.message_apply_delay =
       std::chrono::milliseconds(int_var(env, "MESSAGE_APPLY_DELAY_MS", 100, 0, 60000));
@@ -243,6 +246,8 @@ Config load_config(const Env& env) {
       std::chrono::milliseconds(int_var(env, "MESSAGE_APPLY_DELAY_QUIET_MS", 10, 0, 60000));
   c.message_sync_interval =
       std::chrono::microseconds(int_var(env, "MESSAGE_SYNC_INTERVAL_US", 1000, 0, 100000));
+  c.message_apply_background = two_word_var(env, "MESSAGE_APPLY_PRIORITY",
+                                            c.message_apply_background, "background", "normal");
   if (auto ttl = get(env, "UNUSED_UPLOAD_TTL")) {
     auto seconds = parse_duration_s(*ttl);
     if (!seconds) {

@@ -24,7 +24,7 @@ struct Config {
   uint16_t port = 3000;
   std::optional<std::string> client_url;
   std::optional<std::string> jwt_secret;  // unset: generated and kept in the data dir
-  int64_t token_expiry_s = 7 * 24 * 3600;
+  int64_t token_expiry_s = 7LL * 24 * 3600;
   double max_chat_image_mb = 5;
   std::string data_dir = "./data";
   std::string database_url;  // default derived from data_dir
@@ -41,7 +41,8 @@ struct Config {
   std::chrono::milliseconds header_timeout{10'000};
   std::chrono::milliseconds idle_timeout{60'000};
   std::chrono::milliseconds shutdown_timeout{10'000};
-  std::size_t realtime_queue_bytes = 4 * 1024 * 1024;  // per socket, then it is dropped
+  std::size_t realtime_queue_bytes =
+      std::size_t{4} * 1024 * 1024;  // per socket, then it is dropped
   // Journaled messages and receipts wait at most this long for the database.
   std::chrono::milliseconds message_apply_delay{100};
   // The same while messages arrive slowly (at most message_apply_delay).
@@ -49,8 +50,12 @@ struct Config {
   // Journal rounds (an append and its sync) start at most once per this
   // interval; messages arriving within it share the next round's sync.
   std::chrono::microseconds message_sync_interval{1000};
-  int storage_workers = 64;                 // threads that may wait on the database at once
-  int64_t unused_upload_ttl_s = 24 * 3600;  // uploads nothing used by then are removed
+  // Journaled messages are applied to the database at background CPU
+  // priority while that keeps up (MESSAGE_APPLY_PRIORITY=background), or
+  // always at normal priority (=normal).
+  bool message_apply_background = true;
+  int storage_workers = 64;                   // threads that may wait on the database at once
+  int64_t unused_upload_ttl_s = 24LL * 3600;  // uploads nothing used by then are removed
 };
 
 // Parses `KEY=value` lines; `#` comments, blank lines, optional `export `, and

@@ -78,6 +78,13 @@ TEST(Config, MessageSyncInterval) {
             0u);
 }
 
+TEST(Config, MessageApplyPriority) {
+  EXPECT_TRUE(load_config({}).message_apply_background);
+  EXPECT_TRUE(load_config({{"MESSAGE_APPLY_PRIORITY", "background"}}).message_apply_background);
+  EXPECT_FALSE(load_config({{"MESSAGE_APPLY_PRIORITY", "normal"}}).message_apply_background);
+  EXPECT_EQ(error_of({{"MESSAGE_APPLY_PRIORITY", "idle"}}).rfind("MESSAGE_APPLY_PRIORITY:", 0), 0u);
+}
+
 TEST(Config, OriginalDesignVariablesPointToTheReplacement) {
   auto mongo = error_of({{"MONGODB_URI", "mongodb://localhost"}});
   EXPECT_NE(mongo.find("MONGODB_URI"), std::string::npos);

@@ -280,6 +280,9 @@ struct StoreSettings {
   // The least time between the starts of two syncs of acknowledged messages
   // (SQLite: of the message journal, see SqliteOptions::sync_interval).
   std::chrono::microseconds sync_interval{1000};
+  // Whether the database may take acknowledged messages at background CPU
+  // priority while it keeps up (SQLite: SqliteOptions::background_apply).
+  bool background_apply = true;
 };
 
 // Opens the backend named by a DATABASE_URL (`sqlite:///path/to.db` or

@@ -4,6 +4,8 @@
 #include "store/sqlite/message_journal.hpp"
 
 #include <gtest/gtest.h>
+#include <pthread.h>
+#include <sched.h>
 #include <sqlite3.h>
 #include <unistd.h>
 
@@ -20,6 +22,7 @@
 #include <vector>
 
 #include "core/ids.hpp"
+#include "core/thread_priority.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 #include "testing/store_printers.hpp"
 #include "testing/temp_dir.hpp"
@@ -306,6 +309,179 @@ TEST(SqliteJournal, TheStoreThreadsAreNamed) {
   }
   EXPECT_TRUE(named("store-commit"));
   EXPECT_TRUE(named("store-journal"));
+}
+
+// --- Background applying (SqliteOptions::background_apply).
+
+// Counts, from inside the committer, the batches it starts at each priority.
+struct PriorityCounts {
+  std::atomic<int> background{0};
+  std::atomic<int> normal{0};
+  std::atomic<int> first{-1};      // the first counted batch: 1 background, 0 normal
+  std::atomic<bool> armed{false};  // off during the set-up's own writes
+  void count() {
+    if (!armed) return;
+    const bool in_background = is_background(pthread_self());
+    ++(in_background ? background : normal);
+    int none = -1;
+    first.compare_exchange_strong(none, in_background ? 1 : 0);
+  }
+};
+
+SqliteOptions counted(PriorityCounts& counts, std::chrono::milliseconds apply_delay) {
+  SqliteOptions options;
+  options.apply_delay = apply_delay;
+  options.quiet_apply_delay = apply_delay;
+  options.on_group_commit = [&counts](std::size_t) { counts.count(); };
+  return options;
+}
+
+double unapplied_of(SqliteStore& store) {
+  for (const auto& gauge : store.gauges()) {
+    if (gauge.name == "samwaad_store_messages_unapplied") return gauge.value;
+  }
+  return -1.0;
+}
+
+void wait_until_applied(SqliteStore& store) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (unapplied_of(store) != 0.0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_EQ(unapplied_of(store), 0.0);
+}
+
+// A pair's first message creates their conversation, a write its sender
+// waits for; the tests below count the batches after it (and after the read
+// that brings this message in).
+void open_conversation(JournalStore& journal_store) {
+  auto& store = journal_store.store;
+  const auto first =
+      store.insert_message(text_from(journal_store.ann, journal_store.bob, "hi", "o0"));
+  store.list_messages(first.message.conversation_id, 1, {}, {});
+}
+
+// Sends `count` messages from ann to bob and waits until they are applied.
+void send_and_wait_applied(JournalStore& journal_store, const std::string& prefix, int count) {
+  for (int i = 0; i < count; ++i) {
+    journal_store.store.insert_message(
+        text_from(journal_store.ann, journal_store.bob, "hi", prefix + std::to_string(i)));
+  }
+  wait_until_applied(journal_store.store);
+}
+
+// The scheduling policy of this process's thread named `name`, or -1.
+int policy_of_thread(const std::string& name) {
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream comm(task.path() / "comm");
+    std::string line;
+    std::getline(comm, line);
+    if (line == name) return sched_getscheduler(std::stoi(task.path().filename().string()));
+  }
+  return -1;
+}
+
+TEST(SqliteJournal, MessagesNobodyWaitsForAreAppliedInTheBackground) {
+  if (!can_leave_background()) GTEST_SKIP() << "needs CAP_SYS_NICE or RLIMIT_NICE >= 20";
+  PriorityCounts counts;
+  // Long enough that a slow machine's late wake-up is not taken for a
+  // committer falling behind (three delays).
+  JournalStore journal_store(counted(counts, std::chrono::milliseconds(200)));
+  auto& store = journal_store.store;
+  open_conversation(journal_store);
+  counts.armed = true;
+  send_and_wait_applied(journal_store, "g", 3);
+  EXPECT_GE(counts.background.load(), 1);
+  EXPECT_EQ(counts.normal.load(), 0);
+  EXPECT_EQ(store.group_commit_stats().background_transactions,
+            static_cast<uint64_t>(counts.background.load()));
+  // Back at normal priority once SQLite's work is done: what follows a
+  // batch takes locks other threads wait for.
+  EXPECT_EQ(policy_of_thread("store-commit"), SCHED_OTHER);
+}
+
+TEST(SqliteJournal, WithBackgroundApplyingOffEveryBatchRunsAtNormalPriority) {
+  PriorityCounts counts;
+  SqliteOptions options = counted(counts, std::chrono::milliseconds(100));
+  options.background_apply = false;
+  JournalStore journal_store(options);
+  auto& store = journal_store.store;
+  open_conversation(journal_store);
+  counts.armed = true;
+  send_and_wait_applied(journal_store, "n", 1);
+  EXPECT_EQ(counts.background.load(), 0);
+  EXPECT_GE(counts.normal.load(), 1);
+  EXPECT_EQ(store.group_commit_stats().background_transactions, 0u);
+}
+
+// A read that needs the journal applied does not wait behind other threads
+// for a CPU: its batch runs at normal priority.
+TEST(SqliteJournal, ABatchSomeoneWaitsForRunsAtNormalPriority) {
+  if (!can_leave_background()) GTEST_SKIP() << "needs CAP_SYS_NICE or RLIMIT_NICE >= 20";
+  PriorityCounts counts;
+  JournalStore journal_store(counted(counts, std::chrono::seconds(10)));
+  auto& store = journal_store.store;
+  open_conversation(journal_store);
+  counts.armed = true;
+  const auto sent =
+      store.insert_message(text_from(journal_store.ann, journal_store.bob, "hi", "w0"));
+  EXPECT_EQ(store.list_messages(sent.message.conversation_id, 10, {}, {}).messages.size(), 2u);
+  EXPECT_EQ(counts.background.load(), 0);
+  EXPECT_EQ(counts.normal.load(), 1);
+}
+
+// A backlog means the committer is not keeping up in the background. (The
+// hold-back then applies these one by one, each waiting for its receipt:
+// the last, with the backlog gone, may run in the background again.)
+TEST(SqliteJournal, ABacklogIsAppliedAtNormalPriority) {
+  if (!can_leave_background()) GTEST_SKIP() << "needs CAP_SYS_NICE or RLIMIT_NICE >= 20";
+  PriorityCounts counts;
+  SqliteOptions options = counted(counts, std::chrono::milliseconds(100));
+  options.max_unapplied = 16;  // a backlog from 2 (an eighth)
+  JournalStore journal_store(options);
+  open_conversation(journal_store);
+  counts.armed = true;
+  send_and_wait_applied(journal_store, "k", 6);
+  EXPECT_EQ(counts.first.load(), 0);
+  EXPECT_GE(counts.normal.load(), 4);
+}
+
+// A reader that comes while a batch runs in the background brings the
+// committer back to normal priority there and then, not after the batch.
+TEST(SqliteJournal, AReaderBringsTheCommitterOutOfTheBackgroundMidBatch) {
+  if (!can_leave_background()) GTEST_SKIP() << "needs CAP_SYS_NICE or RLIMIT_NICE >= 20";
+  std::atomic<bool> armed{false};
+  std::atomic<bool> in_batch{false};
+  std::atomic<int> outcome{-1};  // 1: brought back; 0: still in the background; 2: never there
+  SqliteOptions options;
+  options.apply_delay = std::chrono::milliseconds(100);
+  options.quiet_apply_delay = options.apply_delay;
+  options.on_group_commit = [&](std::size_t) {
+    if (!armed.exchange(false)) return;
+    if (!is_background(pthread_self())) {
+      outcome = 2;
+      return;
+    }
+    in_batch = true;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (is_background(pthread_self()) && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    outcome = is_background(pthread_self()) ? 0 : 1;
+  };
+  JournalStore journal_store(options);
+  auto& store = journal_store.store;
+  open_conversation(journal_store);
+  armed = true;
+  const auto sent =
+      store.insert_message(text_from(journal_store.ann, journal_store.bob, "hi", "m0"));
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!in_batch && outcome == -1 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ASSERT_TRUE(in_batch) << "outcome " << outcome.load();
+  EXPECT_EQ(store.list_messages(sent.message.conversation_id, 10, {}, {}).messages.size(), 2u);
+  EXPECT_EQ(outcome.load(), 1);
 }
 
 // A receipt queued while its message waits to be applied is written with the

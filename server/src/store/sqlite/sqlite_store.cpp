@@ -16,6 +16,7 @@
 #include <utility>
 
 #include "core/ids.hpp"
+#include "core/thread_priority.hpp"
 #include "core/time.hpp"
 #include "store/sqlite/message_journal.hpp"
 
@@ -781,6 +782,8 @@ SqliteStore::SqliteStore(const std::string& path, SqliteOptions options)
     }
     journal_reader_ = std::make_unique<Connection>(path, Connection::Role::reader);
   }
+  // Only journaled applies are lazy enough to wait for an idle CPU.
+  background_apply_ = options.background_apply && journal_ && can_leave_background();
   // Named, so that per-thread tools (top -H, perf, /proc/<pid>/task) tell
   // the store's threads from the I/O thread.
   committer_ = std::thread([this] {
@@ -1139,6 +1142,9 @@ void SqliteStore::enqueue_writes(std::vector<std::shared_ptr<PendingWrite>>& wri
       }
       queue_.push_back(std::move(write));
     }
+    if (urgent_queued_ > 0 || unapplied_.size() >= backlog_for_foreground()) {
+      committer_to_foreground();
+    }
   }
   if (wake) queue_ready_.notify_one();
 }
@@ -1180,6 +1186,9 @@ void SqliteStore::commit_loop() {
     const auto delay = quiet_ ? quiet_apply_delay_ : apply_delay_;
     if (!needed()) queue_ready_.wait_until(lock, first_queued_at_ + delay, needed);
     std::vector<std::shared_ptr<PendingWrite>> batch;
+    const bool someone_waits =
+        stopping_ || urgent_queued_ > 0 || barrier_waiters_ > 0 || room_waiters_ > 0;
+    const auto oldest_queued_at = first_queued_at_;
     batch.swap(queue_);
     urgent_queued_ = 0;
     // Not while someone waits for every acknowledged message to be applied,
@@ -1213,9 +1222,24 @@ void SqliteStore::commit_loop() {
       rate_writes_ = 0;
       rate_since_ = now;
     }
+    // Three delays: a message held back for its receipt has waited up to
+    // two when it is taken (hold_back_for_receipts).
+    const bool behind = std::chrono::steady_clock::now() - oldest_queued_at >= 3 * delay ||
+                        unapplied_.size() >= backlog_for_foreground();
+    foreground_wanted_.store(false);  // whoever wants it from now on says so again
+    const bool background = background_apply_ && !someone_waits && !behind;
     lock.unlock();
+    // Only SQLite's work runs in the background: what follows takes locks
+    // the journal and I/O threads wait for, and a background thread holding
+    // one would keep them waiting until a CPU fell idle.
+    const bool went_background = background && committer_to_background();
     fold_receipts(batch);
     run_batch(batch);
+    if (went_background) {
+      set_background(pthread_self(), false);
+      committer_background_.store(false);
+      background_transactions_.fetch_add(1, std::memory_order_relaxed);
+    }
     note_applied(batch);
     // In queue order, so one thread's asynchronous writes complete in the
     // order it queued them.
@@ -1229,6 +1253,30 @@ void SqliteStore::commit_loop() {
     batch.clear();
     lock.lock();
   }
+}
+
+// The committer announces its move before making it and looks for a
+// request after; a requester asks before looking whether the committer has
+// moved. Whichever order the two run in, one of them sees the other, so the
+// committer never stays in the background past a request.
+bool SqliteStore::committer_to_background() {
+  committer_background_.store(true);
+  if (!set_background(pthread_self(), true)) {
+    committer_background_.store(false);
+    return false;
+  }
+  if (foreground_wanted_.load()) {
+    set_background(pthread_self(), false);
+    committer_background_.store(false);
+    return false;
+  }
+  return true;
+}
+
+void SqliteStore::committer_to_foreground() {
+  if (!background_apply_) return;
+  foreground_wanted_.store(true);
+  if (committer_background_.load()) set_background(committer_.native_handle(), false);
 }
 
 // With the apply delay, a recipient's ack nearly always arrives before its
@@ -1345,6 +1393,7 @@ void SqliteStore::wait_applied() {
   if (applied_seq_.load(std::memory_order_acquire) >= target) return;
   std::unique_lock lock(queue_mutex_);
   ++barrier_waiters_;
+  committer_to_foreground();
   queue_ready_.notify_one();  // the committer may be gathering lazy writes
   const bool applied = applied_.wait_for(lock, std::chrono::seconds(30), [&] {
     return applied_seq_.load(std::memory_order_acquire) >= target;
@@ -1444,6 +1493,9 @@ std::vector<Store::Gauge> SqliteStore::gauges() {
       {"samwaad_store_folded_receipts_total",
        "Delivered receipts written with their message's insert instead of as an update",
        total(stats.folded_receipts), true},
+      {"samwaad_store_background_commits_total",
+       "Group-commit transactions run at background CPU priority",
+       total(stats.background_transactions), true},
   };
 }
 
@@ -1454,7 +1506,8 @@ GroupCommitStats SqliteStore::group_commit_stats() const {
           client_id_lookups_.load(std::memory_order_relaxed),
           held_back_.load(std::memory_order_relaxed),
           journal_rounds_.load(std::memory_order_relaxed),
-          journaled_messages_.load(std::memory_order_relaxed)};
+          journaled_messages_.load(std::memory_order_relaxed),
+          background_transactions_.load(std::memory_order_relaxed)};
 }
 
 std::size_t SqliteStore::queued_writes() {
@@ -1659,6 +1712,7 @@ void SqliteStore::wait_for_room() {
   std::unique_lock lock(queue_mutex_);
   if (unapplied_.size() < max_unapplied_) return;
   ++room_waiters_;  // no gathering: apply now
+  committer_to_foreground();
   queue_ready_.notify_one();
   applied_.wait(lock, [this] { return unapplied_.size() < max_unapplied_ / 2 || stopping_; });
   --room_waiters_;

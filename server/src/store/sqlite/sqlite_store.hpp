@@ -78,6 +78,15 @@ struct SqliteOptions {
   // memory behind it stay bounded, and a sender that outpaces SQLite is
   // slowed down by its acks instead.
   std::size_t max_unapplied = 65536;
+  // The committer applies journaled messages at background priority
+  // (core/thread_priority.hpp) while it keeps up and nobody waits for it:
+  // its large transactions then take only CPU the I/O and journal threads
+  // leave, instead of delaying the messages behind them (docs/benchmarks.md).
+  // It returns to normal priority for any write someone waits for, a read
+  // that needs the journal applied, a backlog, or a batch older than three
+  // apply delays. Where the process may not leave background priority again
+  // (no CAP_SYS_NICE, RLIMIT_NICE below 20) it always runs at normal priority.
+  bool background_apply = true;
 };
 
 struct GroupCommitStats {
@@ -96,6 +105,8 @@ struct GroupCommitStats {
   uint64_t journal_rounds = 0;
   // Messages those rounds journaled.
   uint64_t journaled_messages = 0;
+  // Transactions the committer ran at background priority.
+  uint64_t background_transactions = 0;
 };
 
 class SqliteStore final : public Store {
@@ -229,6 +240,16 @@ class SqliteStore final : public Store {
   // queue_mutex_, queue_ empty.
   void hold_back_for_receipts(std::vector<std::shared_ptr<PendingWrite>>& batch,
                               std::chrono::steady_clock::duration window);
+  // The committer, on itself: to background priority for one batch's SQLite
+  // work (see SqliteOptions::background_apply). False if it stays at normal
+  // priority: refused, or asked for normal priority meanwhile.
+  bool committer_to_background();
+  // Anyone: the committer back to normal priority now, and for the rest of
+  // its batch; for someone waiting on it. A no-op if background applying is
+  // off.
+  void committer_to_foreground();
+  // Past this many unapplied messages the committer is behind: normal priority.
+  std::size_t backlog_for_foreground() const { return max_unapplied_ / 8; }
 
   // The journal thread: takes the queued inserts (no sooner than
   // sync_interval_ after the last round began), journals them in one append
@@ -277,6 +298,8 @@ class SqliteStore final : public Store {
   std::chrono::milliseconds quiet_apply_delay_;
   std::chrono::microseconds sync_interval_;
   std::size_t max_unapplied_;
+  // Asked for and allowed (can_leave_background), fixed at construction.
+  bool background_apply_ = false;
   // Committer thread only: writes arrived slowly over the last second or more.
   bool quiet_ = true;
   std::size_t rate_writes_ = 0;
@@ -356,6 +379,10 @@ class SqliteStore final : public Store {
   std::atomic<uint64_t> held_back_{0};
   std::atomic<uint64_t> journal_rounds_{0};
   std::atomic<uint64_t> journaled_messages_{0};
+  std::atomic<uint64_t> background_transactions_{0};
+  // See committer_to_background.
+  std::atomic<bool> committer_background_{false};
+  std::atomic<bool> foreground_wanted_{false};
   std::thread committer_;  // last: started once everything above exists
   std::thread journal_thread_;
 };
