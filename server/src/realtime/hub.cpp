@@ -377,23 +377,35 @@ void Hub::user_went_offline(const std::string& user_id) {
     last_seen_pending_[user_id] = {now, 0};
   }
   for (Client* target : targets) emit(*target, "user-offline", payload);
-  auto alive = alive_;
-  deps_.runtime.blocking(
-      [this, user_id, now] {
-        try {
-          deps_.store.set_last_seen(user_id, now);
-        } catch (const std::exception& e) {
-          spdlog::error(R"({{"msg":"last seen not saved","error":{}}})",
-                        Json(std::string(e.what())).dump());
-        }
-      },
-      [this, alive, user_id, now] {
-        if (!*alive) return;
-        std::lock_guard lock(online_mutex_);
-        auto it = last_seen_pending_.find(user_id);
-        if (it != last_seen_pending_.end() && it->second.ms == now) it->second.stored_at = now_ms();
-        forget_stored_last_seen();
-      });
+  // Queued for the store's next batch, not a blocking job each: a burst of
+  // disconnects shares a few commits.
+  try {
+    deps_.store.set_last_seen_async(
+        user_id, now, [this, inbox = inbox_, user_id, now](const std::exception_ptr& error) {
+          inbox->push([this, user_id, now, error] { last_seen_stored(user_id, now, error); });
+        });
+  } catch (...) {
+    last_seen_stored(user_id, now, std::current_exception());
+  }
+}
+
+void Hub::last_seen_stored(const std::string& user_id, int64_t ms,
+                           const std::exception_ptr& error) {
+  if (error) {
+    try {
+      std::rethrow_exception(error);
+    } catch (const std::exception& e) {
+      spdlog::error(R"({{"msg":"last seen not saved","error":{}}})",
+                    Json(std::string(e.what())).dump());
+    } catch (...) {
+      spdlog::error(R"({"msg":"last seen not saved"})");
+    }
+    return;  // not marked stored: REST keeps reading it from memory
+  }
+  std::lock_guard lock(online_mutex_);
+  auto it = last_seen_pending_.find(user_id);
+  if (it != last_seen_pending_.end() && it->second.ms == ms) it->second.stored_at = now_ms();
+  forget_stored_last_seen();
 }
 
 // An entry stays a while after its write: a REST read that loaded the user

@@ -130,6 +130,8 @@ class Hub final : public EngineHandler, public users::PresenceView {
   void user_came_online(Client& client);
   void user_went_offline(const std::string& user_id);
   void forget_stored_last_seen();  // with online_mutex_ held
+  // On the I/O thread once the store has (or failed to store) a last-seen time.
+  void last_seen_stored(const std::string& user_id, int64_t ms, const std::exception_ptr& error);
 
   void emit(Client& client, const std::string& event, Json payload,
             std::optional<uint64_t> ack_id = {});

@@ -171,6 +171,14 @@ class Store {
   virtual std::vector<User> search_users(const std::string& prefix, const std::string& exclude_id,
                                          int limit) = 0;
   virtual void set_last_seen(const std::string& user_id, int64_t ms) = 0;
+  // set_last_seen without blocking the caller: `done` runs on a thread of
+  // the store's once the time is durable, with the error if it is not; as
+  // for insert_message_async, it must be quick, must not throw, and must
+  // not call into the store. A backend may hold it back to share a
+  // transaction (SQLite: up to the apply delay), so that a burst of
+  // disconnects costs a few commits, not one each.
+  using WriteDone = std::function<void(std::exception_ptr)>;
+  virtual void set_last_seen_async(const std::string& user_id, int64_t ms, WriteDone done) = 0;
 
   // --- Uploaded images.
 

@@ -161,5 +161,37 @@ TEST_F(GroupCommit, ReceiptsAreGroupCommittedToo) {
   EXPECT_EQ(store_->group_commit_stats().writes, before + 2);
 }
 
+// A burst of disconnects: their last-seen times share commits instead of
+// taking one each.
+TEST_F(GroupCommit, LastSeenTimesShareCommits) {
+  constexpr int kWrites = 50;
+  HoldFirstBatch hold(kWrites);
+  open(hold);
+  const auto before = store_->group_commit_stats();
+  std::atomic<int> done{0};
+  std::atomic<int> failed{0};
+  for (int i = 0; i < kWrites; ++i) {
+    store_->set_last_seen_async(user_id(1 + i % 3), 1000 + i, [&](const std::exception_ptr& error) {
+      if (error) ++failed;
+      ++done;
+    });
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (done < kWrites && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ASSERT_EQ(done.load(), kWrites);
+  EXPECT_EQ(failed.load(), 0);
+  const auto after = store_->group_commit_stats();
+  EXPECT_EQ(after.writes - before.writes, static_cast<uint64_t>(kWrites));
+  // The first batch holds whatever was queued when the committer woke (one
+  // write, or all of them); the hold puts every later one in the second.
+  EXPECT_LE(after.transactions - before.transactions, 2u);
+  // The last write of each user wins, as queued.
+  EXPECT_EQ(store_->find_user_by_id(user_id(1))->last_seen_ms, 1000 + 48);
+  EXPECT_EQ(store_->find_user_by_id(user_id(2))->last_seen_ms, 1000 + 49);
+  EXPECT_EQ(store_->find_user_by_id(user_id(3))->last_seen_ms, 1000 + 47);
+}
+
 }  // namespace
 }  // namespace samwaad::store

@@ -981,11 +981,25 @@ std::vector<User> SqliteStore::search_users(const std::string& prefix,
   });
 }
 
+namespace {
+void store_last_seen(Connection& conn, const std::string& user_id, int64_t ms) {
+  Query query(conn, "UPDATE users SET last_seen_ms = ?2 WHERE id = ?1");
+  query.bind_text(1, user_id).bind_int(2, ms).finish();
+}
+}  // namespace
+
+// Through the group commit, not a transaction of its own: nothing about a
+// user's last-seen time depends on the journaled messages, so it need not
+// wait for them to be applied, and concurrent ones share a commit.
 void SqliteStore::set_last_seen(const std::string& user_id, int64_t ms) {
-  with_writer([&](Connection& conn) {
-    Query query(conn, "UPDATE users SET last_seen_ms = ?2 WHERE id = ?1");
-    query.bind_text(1, user_id).bind_int(2, ms).finish();
-  });
+  group_commit([&](Connection& conn) { store_last_seen(conn, user_id, ms); });
+}
+
+// Nobody waits for it (the hub answers from memory meanwhile), so with the
+// journal it waits for the next batch like a receipt.
+void SqliteStore::set_last_seen_async(const std::string& user_id, int64_t ms, WriteDone done) {
+  group_commit_async([user_id, ms](Connection& conn) { store_last_seen(conn, user_id, ms); },
+                     std::move(done), journal_ != nullptr);
 }
 
 // --- Uploaded images.

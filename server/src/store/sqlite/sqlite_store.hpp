@@ -132,6 +132,7 @@ class SqliteStore final : public Store {
   std::vector<User> search_users(const std::string& prefix, const std::string& exclude_id,
                                  int limit) override;
   void set_last_seen(const std::string& user_id, int64_t ms) override;
+  void set_last_seen_async(const std::string& user_id, int64_t ms, WriteDone done) override;
 
   void insert_image(const Image& image) override;
   std::optional<Image> find_image(const std::string& public_id) override;
