@@ -75,6 +75,7 @@ test('health, readiness and metrics', async () => {
     assert.match(metrics.text, /samwaad_http_open_connections \d+/);
     assert.match(metrics.text, /samwaad_store_writes_queued \d+/);
     assert.match(metrics.text, /samwaad_store_messages_unapplied \d+/);
+    assert.match(metrics.text, /samwaad_store_background_apply [01]\n/);
     // The store's counters: a message through the journal is one sync, and
     // its apply one commit (the read below waits for it).
     const A = await signup(server);

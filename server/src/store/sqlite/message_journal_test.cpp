@@ -336,11 +336,15 @@ SqliteOptions counted(PriorityCounts& counts, std::chrono::milliseconds apply_de
   return options;
 }
 
-double unapplied_of(SqliteStore& store) {
+double gauge_of(SqliteStore& store, const std::string& name) {
   for (const auto& gauge : store.gauges()) {
-    if (gauge.name == "samwaad_store_messages_unapplied") return gauge.value;
+    if (gauge.name == name) return gauge.value;
   }
   return -1.0;
+}
+
+double unapplied_of(SqliteStore& store) {
+  return gauge_of(store, "samwaad_store_messages_unapplied");
 }
 
 void wait_until_applied(SqliteStore& store) {
@@ -398,6 +402,17 @@ TEST(SqliteJournal, MessagesNobodyWaitsForAreAppliedInTheBackground) {
   // Back at normal priority once SQLite's work is done: what follows a
   // batch takes locks other threads wait for.
   EXPECT_EQ(policy_of_thread("store-commit"), SCHED_OTHER);
+}
+
+// Operators can tell whether the option took effect.
+TEST(SqliteJournal, TheMetricsSayWhetherApplyingRunsInTheBackground) {
+  JournalStore on;
+  EXPECT_EQ(gauge_of(on.store, "samwaad_store_background_apply"),
+            can_leave_background() ? 1.0 : 0.0);
+  SqliteOptions options;
+  options.background_apply = false;
+  JournalStore off(options);
+  EXPECT_EQ(gauge_of(off.store, "samwaad_store_background_apply"), 0.0);
 }
 
 TEST(SqliteJournal, WithBackgroundApplyingOffEveryBatchRunsAtNormalPriority) {

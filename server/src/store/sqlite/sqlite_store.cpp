@@ -1494,6 +1494,11 @@ std::vector<Store::Gauge> SqliteStore::gauges() {
       {"samwaad_store_messages_unapplied",
        "Acknowledged messages in the message journal not yet applied to SQLite",
        static_cast<double>(unapplied)},
+      // Says whether MESSAGE_APPLY_PRIORITY=background took effect: without
+      // the right to return to normal priority it silently does not.
+      {"samwaad_store_background_apply",
+       "1 if the committer may apply journaled messages at background CPU priority",
+       background_apply_ ? 1.0 : 0.0},
       // Divided by each other, these say how much each sync and each commit
       // carries, and how many receipts cost no update of their own.
       {"samwaad_store_journal_syncs_total", "Message journal rounds: one append and one sync each",
