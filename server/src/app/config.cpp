@@ -246,6 +246,8 @@ Config load_config(const Env& env) {
       std::chrono::milliseconds(int_var(env, "MESSAGE_APPLY_DELAY_QUIET_MS", 10, 0, 60000));
   c.message_sync_interval =
       std::chrono::microseconds(int_var(env, "MESSAGE_SYNC_INTERVAL_US", 1000, 0, 100000));
+  c.message_sync_interval_quiet =
+      std::chrono::microseconds(int_var(env, "MESSAGE_SYNC_INTERVAL_QUIET_US", 0, 0, 100000));
   c.message_apply_background = two_word_var(env, "MESSAGE_APPLY_PRIORITY",
                                             c.message_apply_background, "background", "normal");
   if (auto ttl = get(env, "UNUSED_UPLOAD_TTL")) {

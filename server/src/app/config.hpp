@@ -50,6 +50,9 @@ struct Config {
   // Journal rounds (an append and its sync) start at most once per this
   // interval; messages arriving within it share the next round's sync.
   std::chrono::microseconds message_sync_interval{1000};
+  // The interval instead while messages arrive slowly (at most
+  // message_sync_interval): 0, each message is synced as it comes.
+  std::chrono::microseconds message_sync_interval_quiet{0};
   // Journaled messages are applied to the database at background CPU
   // priority while that keeps up (MESSAGE_APPLY_PRIORITY=background), or
   // always at normal priority (=normal).

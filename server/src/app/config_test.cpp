@@ -76,6 +76,12 @@ TEST(Config, MessageSyncInterval) {
       error_of({{"MESSAGE_SYNC_INTERVAL_US", "100001"}}).rfind("MESSAGE_SYNC_INTERVAL_US:", 0), 0u);
   EXPECT_EQ(error_of({{"MESSAGE_SYNC_INTERVAL_US", "1ms"}}).rfind("MESSAGE_SYNC_INTERVAL_US:", 0),
             0u);
+  EXPECT_EQ(load_config({}).message_sync_interval_quiet, std::chrono::microseconds(0));
+  EXPECT_EQ(load_config({{"MESSAGE_SYNC_INTERVAL_QUIET_US", "1000"}}).message_sync_interval_quiet,
+            std::chrono::microseconds(1000));
+  EXPECT_EQ(error_of({{"MESSAGE_SYNC_INTERVAL_QUIET_US", "-1"}})
+                .rfind("MESSAGE_SYNC_INTERVAL_QUIET_US:", 0),
+            0u);
 }
 
 TEST(Config, MessageApplyPriority) {

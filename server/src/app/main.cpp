@@ -80,6 +80,7 @@ store::StoreSettings store_settings(const Config& config) {
   settings.apply_delay = config.message_apply_delay;
   settings.quiet_apply_delay = config.message_apply_delay_quiet;
   settings.sync_interval = config.message_sync_interval;
+  settings.quiet_sync_interval = config.message_sync_interval_quiet;
   settings.background_apply = config.message_apply_background;
   return settings;
 }

@@ -63,6 +63,7 @@ std::unique_ptr<Store> open_sqlite(std::string_view url, const StoreSettings& se
   options.apply_delay = settings.apply_delay;
   options.quiet_apply_delay = settings.quiet_apply_delay;
   options.sync_interval = settings.sync_interval;
+  options.quiet_sync_interval = settings.quiet_sync_interval;
   options.background_apply = settings.background_apply;
   return std::make_unique<SqliteStore>(path, std::move(options));
 }

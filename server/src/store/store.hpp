@@ -288,6 +288,8 @@ struct StoreSettings {
   // The least time between the starts of two syncs of acknowledged messages
   // (SQLite: of the message journal, see SqliteOptions::sync_interval).
   std::chrono::microseconds sync_interval{1000};
+  // The same while messages arrive slowly (see SqliteOptions::quiet_sync_interval).
+  std::chrono::microseconds quiet_sync_interval{0};
   // Whether the database may take acknowledged messages at background CPU
   // priority while it keeps up (SQLite: SqliteOptions::background_apply).
   bool background_apply = true;

@@ -184,6 +184,25 @@ struct JournalStore {
     store.insert_user(bob);
   }
 
+  // Queues `count` messages from ann to bob (client ids prefix0, prefix1, ...)
+  // `spacing` apart, and returns once every one is acknowledged.
+  void send_async(int count, const std::string& prefix,
+                  std::chrono::milliseconds spacing = std::chrono::milliseconds(0)) {
+    std::atomic<int> done{0};
+    std::binary_semaphore all_done{0};
+    for (int i = 0; i < count; ++i) {
+      store.insert_message_async(
+          text_from(ann, bob, "hi", prefix + std::to_string(i)),
+          [&](const InsertedMessage& result, const std::exception_ptr& error) {
+            EXPECT_FALSE(error);
+            EXPECT_FALSE(result.duplicate);
+            if (++done == count) all_done.release();
+          });
+      if (spacing.count() > 0) std::this_thread::sleep_for(spacing);
+    }
+    all_done.acquire();
+  }
+
   TempDir dir;
   User ann = user_named("ann", 1);
   User bob = user_named("bob", 2);
@@ -247,11 +266,50 @@ TEST(SqliteJournal, SlowWritesAreAppliedAfterTheQuietDelay) {
   EXPECT_EQ(unapplied(), 0.0);  // long before the 30 s
 }
 
+// While messages arrive slowly the journal does not pace its syncs: each
+// message goes as soon as the last round is done, however long the interval.
+TEST(SqliteJournal, MessagesArrivingSlowlyAreSyncedAtOnce) {
+  SqliteOptions options;
+  options.sync_interval = std::chrono::milliseconds(1000);  // quiet_sync_interval 0
+  JournalStore journal_store(options);
+  auto& store = journal_store.store;
+  using Clock = std::chrono::steady_clock;
+  const auto before = store.group_commit_stats().journal_rounds;
+  constexpr int kCount = 5;
+  for (int i = 0; i < kCount; ++i) {
+    const auto start = Clock::now();
+    EXPECT_FALSE(store
+                     .insert_message(text_from(journal_store.ann, journal_store.bob, "hi",
+                                               "q" + std::to_string(i)))
+                     .duplicate);
+    // Paced, each after the first would wait out the rest of the second.
+    EXPECT_LT(Clock::now() - start, std::chrono::milliseconds(500)) << i;
+  }
+  EXPECT_EQ(store.group_commit_stats().journal_rounds - before, static_cast<uint64_t>(kCount));
+}
+
+// Once messages come faster than the quiet rate, the rounds are paced again.
+TEST(SqliteJournal, MessagesArrivingFastArePacedAgain) {
+  SqliteOptions options;
+  options.sync_interval = std::chrono::milliseconds(300);
+  options.quiet_messages_per_second = 20;  // the ~500 a second below are fast
+  JournalStore journal_store(options);
+  auto& store = journal_store.store;
+  const auto before = store.group_commit_stats().journal_rounds;
+  journal_store.send_async(200, "f", std::chrono::milliseconds(2));
+  // Over the ~400 ms: quiet (one round per message) for at most the first
+  // 100 ms window, then a round per 300 ms.
+  const auto rounds = store.group_commit_stats().journal_rounds - before;
+  EXPECT_LT(rounds, 120u);
+  EXPECT_GE(rounds, 2u);
+}
+
 // Messages that come within the sync interval after a round began wait for
 // it and share the next round's sync; one after a pause is synced at once.
 TEST(SqliteJournal, MessagesWithinTheSyncIntervalShareOneSync) {
   SqliteOptions options;
   options.sync_interval = std::chrono::milliseconds(1000);
+  options.quiet_messages_per_second = 0;  // never quiet: always paced
   JournalStore journal_store(options);
   auto& store = journal_store.store;
   const User& ann = journal_store.ann;
@@ -267,18 +325,7 @@ TEST(SqliteJournal, MessagesWithinTheSyncIntervalShareOneSync) {
   ASSERT_EQ(store.group_commit_stats().journal_rounds, 1u);
   // Ten messages 5 ms apart, all well within the second after that round.
   constexpr int kCount = 10;
-  std::atomic<int> done{0};
-  std::binary_semaphore all_done{0};
-  for (int i = 0; i < kCount; ++i) {
-    store.insert_message_async(text_from(ann, bob, "hi", "b" + std::to_string(i)),
-                               [&](const InsertedMessage& result, const std::exception_ptr& error) {
-                                 EXPECT_FALSE(error);
-                                 EXPECT_FALSE(result.duplicate);
-                                 if (++done == kCount) all_done.release();
-                               });
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  all_done.acquire();
+  journal_store.send_async(kCount, "b", std::chrono::milliseconds(5));
   EXPECT_EQ(store.group_commit_stats().journal_rounds, 2u);
   // After a pause longer than the interval, a message goes at once again.
   std::this_thread::sleep_for(std::chrono::milliseconds(1100));
@@ -460,18 +507,7 @@ TEST(SqliteJournal, ABacklogIsAppliedAtNormalPriority) {
   counts.armed = true;
   // Queued together: journaled within a round or two, long before the apply
   // delay is up, so the backlog is there at the committer's first look.
-  constexpr int kCount = 6;
-  std::atomic<int> done{0};
-  std::binary_semaphore all_done{0};
-  for (int i = 0; i < kCount; ++i) {
-    store.insert_message_async(
-        text_from(journal_store.ann, journal_store.bob, "hi", "k" + std::to_string(i)),
-        [&](const InsertedMessage&, const std::exception_ptr& error) {
-          EXPECT_FALSE(error);
-          if (++done == kCount) all_done.release();
-        });
-  }
-  all_done.acquire();
+  journal_store.send_async(6, "k");
   wait_until_applied(store);
   EXPECT_EQ(counts.first.load(), 0);
   EXPECT_GE(counts.normal.load(), 1);

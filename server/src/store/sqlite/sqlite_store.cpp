@@ -742,6 +742,9 @@ SqliteStore::SqliteStore(const std::string& path, SqliteOptions options)
     : apply_delay_(options.apply_delay),
       quiet_apply_delay_(std::min(options.quiet_apply_delay, options.apply_delay)),
       sync_interval_(std::max(options.sync_interval, std::chrono::microseconds::zero())),
+      quiet_sync_interval_(std::clamp(options.quiet_sync_interval,
+                                      std::chrono::microseconds::zero(), sync_interval_)),
+      quiet_messages_per_second_(options.quiet_messages_per_second),
       max_unapplied_(std::max<std::size_t>(options.max_unapplied, 2)),
       on_group_commit_(std::move(options.on_group_commit)) {
   if (sqlite3_threadsafe() == 0) {
@@ -1706,13 +1709,21 @@ void SqliteStore::insert_message_async(Message message, InsertDone done) {
 // during the last one plus the rest of the interval. Measured at 10,000 msg/s
 // (docs/benchmarks.md): unpaced, a round carried ~6 messages and the syncs
 // took 0.14-0.15 cores of kernel time; at 1 ms, ~18 and 0.04-0.07.
+// The rate that decides between sync_interval_ and quiet_sync_interval_ is
+// taken over windows of this length: short enough that a burst is paced
+// within a few rounds' worth of messages, long enough to count hundreds.
+constexpr auto kSyncRateWindow = std::chrono::milliseconds(100);
+
 void SqliteStore::journal_loop() {
   std::unique_lock lock(journal_mutex_);
   std::chrono::steady_clock::time_point last_round{};
+  auto window_start = std::chrono::steady_clock::now();
+  std::size_t window_messages = 0;
+  bool quiet = quiet_messages_per_second_ > 0;
   for (;;) {
     journal_ready_.wait(lock, [this] { return journal_stopping_ || !journal_queue_.empty(); });
     if (journal_queue_.empty()) return;  // stopping, nothing left
-    const auto due = last_round + sync_interval_;
+    const auto due = last_round + (quiet ? quiet_sync_interval_ : sync_interval_);
     if (std::chrono::steady_clock::now() < due) {
       // Woken early only to stop; the messages queued by then go now.
       journal_ready_.wait_until(lock, due, [this] { return journal_stopping_; });
@@ -1720,6 +1731,13 @@ void SqliteStore::journal_loop() {
     last_round = std::chrono::steady_clock::now();
     std::vector<JournalInsert> batch;
     batch.swap(journal_queue_);
+    window_messages += batch.size();
+    if (const auto elapsed = last_round - window_start; elapsed >= kSyncRateWindow) {
+      quiet = static_cast<double>(window_messages) <
+              quiet_messages_per_second_ * std::chrono::duration<double>(elapsed).count();
+      window_start = last_round;
+      window_messages = 0;
+    }
     lock.unlock();
     wait_for_room();
     journal_batch(batch);

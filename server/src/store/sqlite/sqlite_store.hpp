@@ -73,6 +73,14 @@ struct SqliteOptions {
   // carries, so under load this trades at most one interval of latency for
   // fewer syncs (see journal_loop). 0: a round starts whenever one is due.
   std::chrono::microseconds sync_interval{1000};
+  // The interval instead while messages arrive slowly (fewer than
+  // quiet_messages_per_second over the last 100 ms; at most sync_interval):
+  // then a sync costs little CPU in all, and waiting for the interval would
+  // be most of a message's latency (measured: p50 0.84 against 0.24 ms at
+  // 2,000 msg/s). 0: a message is synced as soon as the last round is done.
+  std::chrono::microseconds quiet_sync_interval{0};
+  // Below this many messages a second the journal is quiet (above). 0: never.
+  double quiet_messages_per_second = 4000;
   // Journaled messages not yet applied, above which the journal thread waits
   // for the committer (until half as many are left): the journal and the
   // memory behind it stay bounded, and a sender that outpaces SQLite is
@@ -253,7 +261,8 @@ class SqliteStore final : public Store {
   std::size_t backlog_for_foreground() const { return max_unapplied_ / 8; }
 
   // The journal thread: takes the queued inserts (no sooner than
-  // sync_interval_ after the last round began), journals them in one append
+  // sync_interval_, or quiet_sync_interval_ while messages arrive slowly,
+  // after the last round began), journals them in one append
   // (one sync), queues their applies, completes them, repeats.
   void journal_loop();
   void journal_batch(std::vector<JournalInsert>& batch);
@@ -298,6 +307,8 @@ class SqliteStore final : public Store {
   std::chrono::milliseconds apply_delay_;
   std::chrono::milliseconds quiet_apply_delay_;
   std::chrono::microseconds sync_interval_;
+  std::chrono::microseconds quiet_sync_interval_;
+  double quiet_messages_per_second_;
   std::size_t max_unapplied_;
   // Asked for and allowed (can_leave_background), fixed at construction.
   bool background_apply_ = false;
