@@ -272,6 +272,12 @@ function sharedStorage() {
   return { storage, view }
 }
 
+/** Resolves once the clock has moved on to the next millisecond. */
+async function nextMillisecond() {
+  const now = Date.now()
+  while (Date.now() === now) await new Promise((resolve) => setTimeout(resolve, 1))
+}
+
 describe('the kept outbox across tabs', () => {
   function openTab(shared, locks) {
     const { events, storage, close } = shared.view()
@@ -303,7 +309,11 @@ describe('the kept outbox across tabs', () => {
     await vi.waitFor(() => expect(a.store.getState().chat.outbox).toEqual([]))
     await a.store.dispatch(sendText({ peerId: RAVI, text: 'from a' }))
     const b = openTab(shared, locks)
+    await nextMillisecond()
     await b.store.dispatch(sendText({ peerId: RAVI, text: 'from b' }))
+    // The kept outbox is ordered by creation time, to the millisecond: sent
+    // within the same one, b's item and a's would tie (seen on a fast machine).
+    await nextMillisecond()
     await a.store.dispatch(sendText({ peerId: RAVI, text: 'from a, later' }))
     await vi.waitFor(() =>
       expect(readOutbox(shared.storage, ME).map((item) => item.text)).toEqual(['from a', 'from b', 'from a, later']),
