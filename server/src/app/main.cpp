@@ -179,7 +179,7 @@ int serve(const Config& config) {
   std::printf("Samwaad is serving on http://localhost:%u\n", server.port());
   std::fflush(stdout);
   server.run();
-  spdlog::info(R"({{"msg":"stopped"}})");
+  spdlog::info(R"({{"msg":"{}"}})", "stopped");
   spdlog::default_logger()->flush();
   return 0;
 }

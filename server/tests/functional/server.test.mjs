@@ -183,7 +183,7 @@ test('the generated JWT secret is kept 0600 in the data dir and survives restart
 });
 
 test('SIGTERM lets an in-flight request finish, then exits cleanly', async () => {
-  const server = await startServer();
+  const server = await startServer({ LOG_LEVEL: 'info' });
   const pending = server.api('POST', '/api/v1/auth/signup', {
     body: { name: 'Late Comer', email: `late.${Date.now()}@example.com`, password: 'long enough' } });
   await new Promise((r) => setTimeout(r, 30));
@@ -193,6 +193,12 @@ test('SIGTERM lets an in-flight request finish, then exits cleanly', async () =>
   const { code } = await server.exited;
   assert.equal(code, 0, server.output());
   assert.ok(!server.output().includes('ERROR: AddressSanitizer'), 'no sanitizer report');
+  // The shutdown's own lines are structured like every other: one JSON
+  // object per line, for the log shippers that parse them.
+  const lines = server.output().split('\n').filter((line) => line.startsWith('{'));
+  for (const line of lines) assert.doesNotThrow(() => JSON.parse(line), line);
+  const events = lines.map((line) => JSON.parse(line).event?.msg);
+  assert.ok(events.includes('shutting down') && events.includes('stopped'), events.join(', '));
 });
 
 test('no secret ever reaches the log', async () => {
