@@ -1,5 +1,6 @@
 #include "net/http_server.hpp"
 
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 
 #include <boost/asio.hpp>
@@ -8,7 +9,9 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <csignal>
+#include <latch>
 #include <list>
+#include <memory>
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
@@ -31,6 +34,24 @@ using asio::use_awaitable;
 constexpr auto as_tuple_awaitable = asio::as_tuple(asio::use_awaitable);
 
 namespace {
+
+// Names every thread of `pool` (per-thread tools such as top -H, perf and
+// /proc/<pid>/task then tell the workers from the I/O thread). Asio's
+// thread_pool has no hook for it, so each of `threads` tasks names the
+// thread it runs on and then waits until all have: a task that waits keeps
+// its thread, so the tasks run on `threads` different threads, which are all
+// of them. The latch is shared: a task may still be leaving it after the
+// caller has returned.
+void name_pool_threads(asio::thread_pool& pool, std::size_t threads, const char* name) {
+  auto all_named = std::make_shared<std::latch>(static_cast<std::ptrdiff_t>(threads));
+  for (std::size_t i = 0; i < threads; ++i) {
+    asio::post(pool, [all_named, name] {
+      pthread_setname_np(pthread_self(), name);
+      all_named->arrive_and_wait();
+    });
+  }
+  all_named->wait();
+}
 
 // After refusing a request whose body we will not read, we stop sending and
 // read (and drop) what the client still sends for a short while: closing a
@@ -110,6 +131,8 @@ struct HttpServer::Impl {
         signals(ioc, SIGINT, SIGTERM),
         general(static_cast<std::size_t>(options.general_workers)),
         hashing(static_cast<std::size_t>(options.hashing_workers)) {
+    name_pool_threads(general, static_cast<std::size_t>(options.general_workers), "samwaad-worker");
+    name_pool_threads(hashing, static_cast<std::size_t>(options.hashing_workers), "samwaad-bcrypt");
     tcp::endpoint endpoint(asio::ip::make_address(options.host), options.port);
     acceptor.open(endpoint.protocol());
     acceptor.set_option(asio::socket_base::reuse_address(true));

@@ -2,7 +2,7 @@
 // files, headers, persistence and graceful shutdown.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { statSync, writeFileSync, existsSync } from 'node:fs';
+import { statSync, writeFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServer, runOnce, signup, makeDataDir, expectError, rawRequest } from './harness.mjs';
 
@@ -199,6 +199,19 @@ test('SIGTERM lets an in-flight request finish, then exits cleanly', async () =>
   for (const line of lines) assert.doesNotThrow(() => JSON.parse(line), line);
   const events = lines.map((line) => JSON.parse(line).event?.msg);
   assert.ok(events.includes('shutting down') && events.includes('stopped'), events.join(', '));
+});
+
+test('threads are named by their job', async () => {
+  const server = await startServer();
+  const names = readdirSync(`/proc/${server.child.pid}/task`).map((tid) =>
+    readFileSync(`/proc/${server.child.pid}/task/${tid}/comm`, 'utf8').trim());
+  await server.stop();
+  const count = (name) => names.filter((n) => n === name).length;
+  // STORAGE_WORKERS (64) and the two password-hashing threads, each named.
+  assert.equal(count('samwaad-worker'), 64, names.join(', '));
+  assert.equal(count('samwaad-bcrypt'), 2, names.join(', '));
+  assert.equal(count('store-commit'), 1, names.join(', '));
+  assert.equal(count('store-journal'), 1, names.join(', '));
 });
 
 test('no secret ever reaches the log', async () => {
