@@ -31,7 +31,7 @@ namespace bhttp = beast::http;
 using tcp = asio::ip::tcp;
 using asio::awaitable;
 using asio::use_awaitable;
-constexpr auto as_tuple_awaitable = asio::as_tuple(asio::use_awaitable);
+constexpr auto kAsTupleAwaitable = asio::as_tuple(asio::use_awaitable);
 
 namespace {
 
@@ -58,9 +58,9 @@ void name_pool_threads(asio::thread_pool& pool, std::size_t threads, const char*
 // socket with unread data makes the kernel send a reset, and browsers then
 // show a network error instead of our 413.
 constexpr auto kLingerTime = std::chrono::seconds(2);
-constexpr std::size_t kLingerBytes = 64 * 1024 * 1024;
+constexpr std::size_t kLingerBytes = std::size_t{64} * 1024 * 1024;
 // Streamed bodies (uploads) go to their route in pieces of at most this size.
-constexpr std::size_t kStreamChunkBytes = 64 * 1024;
+constexpr std::size_t kStreamChunkBytes = std::size_t{64} * 1024;
 
 bool valid_request_id(std::string_view id) {
   if (id.empty() || id.size() > 64) return false;
@@ -199,13 +199,13 @@ struct HttpServer::Impl {
 
 awaitable<void> HttpServer::Impl::accept_loop() {
   for (;;) {
-    auto [ec, socket] = co_await acceptor.async_accept(as_tuple_awaitable);
+    auto [ec, socket] = co_await acceptor.async_accept(kAsTupleAwaitable);
     if (ec == asio::error::operation_aborted || stopping) co_return;
     if (ec) {
       // Out of file descriptors and the like: back off instead of spinning.
       spdlog::warn(R"({{"msg":"accept failed","error":"{}"}})", ec.message());
       asio::steady_timer timer(ioc, std::chrono::milliseconds(100));
-      co_await timer.async_wait(as_tuple_awaitable);
+      co_await timer.async_wait(kAsTupleAwaitable);
       continue;
     }
     asio::co_spawn(ioc, run_session(std::move(socket)), asio::detached);
@@ -261,7 +261,7 @@ awaitable<std::optional<http::Response>> HttpServer::Impl::read_streamed_body(
     while (!parser.is_done() && !refused) {
       parser.get().body().data = chunk.data();
       parser.get().body().size = chunk.size();
-      auto [ec, n] = co_await bhttp::async_read_some(stream, buffer, parser, as_tuple_awaitable);
+      auto [ec, n] = co_await bhttp::async_read_some(stream, buffer, parser, kAsTupleAwaitable);
       if (ec == bhttp::error::body_limit) {
         refused = ApiError(ErrorCode::payload_too_large, "request body too large");
       } else if (ec && ec != bhttp::error::need_buffer) {
@@ -288,9 +288,9 @@ awaitable<std::optional<http::Response>> HttpServer::Impl::read_streamed_body(
 awaitable<void> HttpServer::Impl::send_continue_if_expected(beast::tcp_stream& stream,
                                                             const http::Request& request) {
   if (auto expect = request.header("expect"); expect && to_lower(*expect) == "100-continue") {
-    static const std::string kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+    static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
     stream.expires_after(options.write_timeout);
-    co_await asio::async_write(stream, asio::buffer(kContinue), as_tuple_awaitable);
+    co_await asio::async_write(stream, asio::buffer(kContinue), kAsTupleAwaitable);
   }
 }
 
@@ -310,9 +310,9 @@ awaitable<void> HttpServer::Impl::write(beast::tcp_stream& stream, http::Respons
   stream.expires_after(options.write_timeout);
   if (head_only) {
     bhttp::response_serializer<bhttp::string_body> sr(res);
-    co_await bhttp::async_write_header(stream, sr, as_tuple_awaitable);
+    co_await bhttp::async_write_header(stream, sr, kAsTupleAwaitable);
   } else {
-    co_await bhttp::async_write(stream, res, as_tuple_awaitable);
+    co_await bhttp::async_write(stream, res, kAsTupleAwaitable);
   }
 }
 
@@ -320,10 +320,10 @@ awaitable<void> HttpServer::Impl::linger_close(beast::tcp_stream& stream) {
   beast::error_code ec;
   stream.socket().shutdown(tcp::socket::shutdown_send, ec);
   stream.expires_after(kLingerTime);
-  std::array<char, 16 * 1024> sink;
+  std::array<char, std::size_t{16} * 1024> sink;
   std::size_t drained = 0;
   while (drained < kLingerBytes) {
-    auto [rec, n] = co_await stream.async_read_some(asio::buffer(sink), as_tuple_awaitable);
+    auto [rec, n] = co_await stream.async_read_some(asio::buffer(sink), kAsTupleAwaitable);
     if (rec) break;
     drained += n;
   }
@@ -350,7 +350,7 @@ awaitable<void> HttpServer::Impl::run_session(tcp::socket socket) {
     // A slow-drip client gets the header timeout from its first byte at the latest.
     stream.expires_after(first ? options.header_timeout : options.idle_timeout);
     self->busy = false;
-    auto [rec, rn] = co_await bhttp::async_read_header(stream, buffer, parser, as_tuple_awaitable);
+    auto [rec, rn] = co_await bhttp::async_read_header(stream, buffer, parser, kAsTupleAwaitable);
     self->busy = true;
     first = false;
     auto started = std::chrono::steady_clock::now();
@@ -447,7 +447,7 @@ awaitable<void> HttpServer::Impl::run_session(tcp::socket socket) {
       parser.body_limit(options.max_body_bytes);
       co_await send_continue_if_expected(stream, request);
       stream.expires_after(options.body_timeout);
-      auto [bec, bn] = co_await bhttp::async_read(stream, buffer, parser, as_tuple_awaitable);
+      auto [bec, bn] = co_await bhttp::async_read(stream, buffer, parser, kAsTupleAwaitable);
       if (bec == bhttp::error::body_limit) {
         route_name = app.classify(request).route_name;
         response =
@@ -518,7 +518,7 @@ awaitable<void> HttpServer::Impl::drain() {
       if (!session.busy) session.stream->cancel();
     }
     timer.expires_after(std::chrono::milliseconds(20));
-    co_await timer.async_wait(as_tuple_awaitable);
+    co_await timer.async_wait(kAsTupleAwaitable);
   }
   if (!sessions.empty()) {
     spdlog::warn(R"({{"msg":"shutdown timeout, closing connections","open":{}}})", sessions.size());

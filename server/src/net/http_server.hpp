@@ -34,8 +34,8 @@ struct ServerOptions {
   std::chrono::milliseconds body_timeout{60'000};    // whole request body
   std::chrono::milliseconds write_timeout{30'000};
   std::chrono::milliseconds shutdown_timeout{10'000};  // in-flight requests on SIGTERM
-  std::size_t max_header_bytes = 16 * 1024;
-  std::size_t max_body_bytes = 1024 * 1024;
+  std::size_t max_header_bytes = std::size_t{16} * 1024;
+  std::size_t max_body_bytes = std::size_t{1024} * 1024;
   int general_workers = 4;
   int hashing_workers = 2;
   int hashing_queue = 64;  // hashing jobs in flight or waiting; beyond it: 503
