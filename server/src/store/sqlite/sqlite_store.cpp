@@ -1704,16 +1704,18 @@ void SqliteStore::insert_message_async(Message message, InsertDone done) {
 
 // --- The message journal (see the header and message_journal.hpp).
 
-// Rounds are paced from the start of one to the start of the next: a message
-// after a pause is synced at once, and under load a round carries what came
-// during the last one plus the rest of the interval. Measured at 10,000 msg/s
-// (docs/benchmarks.md): unpaced, a round carried ~6 messages and the syncs
-// took 0.14-0.15 cores of kernel time; at 1 ms, ~18 and 0.04-0.07.
 // The rate that decides between sync_interval_ and quiet_sync_interval_ is
 // taken over windows of this length: short enough that a burst is paced
 // within a few rounds' worth of messages, long enough to count hundreds.
 constexpr auto kSyncRateWindow = std::chrono::milliseconds(100);
 
+// Rounds are paced from the start of one to the start of the next: a message
+// after a pause is synced at once, and under load a round carries what came
+// during the last one plus the rest of the interval. Measured at 10,000 msg/s
+// (docs/benchmarks.md): unpaced, a round carried ~6 messages and the syncs
+// took 0.14-0.15 cores of kernel time; at 1 ms, ~18 and 0.04-0.07. While
+// messages come slowly (below quiet_messages_per_second) the quiet interval
+// applies instead.
 void SqliteStore::journal_loop() {
   std::unique_lock lock(journal_mutex_);
   std::chrono::steady_clock::time_point last_round{};
