@@ -711,6 +711,43 @@ TEST(SqliteJournal, NoMessageIsHeldBackPastALaterReadMark) {
 // The journal skips its look-up of a client id above its sender's stored
 // ones; after a restart that bound is read back from SQLite, where it is
 // raised in the transaction that stores the messages (client_id_bounds).
+// Batches of journaled messages only are applied with SQLite's reference
+// checks off (their references were checked when journaled); every other
+// write must still have them.
+TEST(SqliteJournal, ReferencesAreCheckedForEveryWriteButJournaledMessages) {
+  SqliteOptions options;
+  options.apply_delay = std::chrono::seconds(10);  // the applies wait in the queue
+  options.quiet_apply_delay = options.apply_delay;
+  JournalStore journal_store(options);
+  auto& store = journal_store.store;
+  ASSERT_TRUE(store.journaling());
+  const std::string nobody = make_object_id(1'700'000'999, 0xabcdef, 999);
+  const std::string conversation =
+      store.get_or_create_conversation(journal_store.ann.id, journal_store.bob.id, 5).id;
+
+  // A write of another kind joins the queued applies in one batch.
+  journal_store.send_async(20, "mixed");
+  EXPECT_THROW(store.get_or_create_conversation(journal_store.ann.id, nobody, 5), StoreConflict);
+
+  // After a batch of applies only (a read brings it in), writes of other
+  // kinds are checked again.
+  journal_store.send_async(20, "only");
+  EXPECT_EQ(store.list_messages(conversation, 100, std::nullopt, std::nullopt).messages.size(),
+            40u);
+  Image image;
+  image.public_id = "img-of-nobody";
+  image.owner_id = nobody;
+  image.format = "png";
+  image.width = image.height = 1;
+  image.bytes = 1;
+  EXPECT_THROW(store.insert_image(image), StoreConflict);
+  Session session;
+  session.id = "session-of-nobody";
+  session.user_id = nobody;
+  session.expires_ms = 10;
+  EXPECT_THROW(store.insert_session(session), StoreConflict);
+}
+
 TEST(SqliteJournal, ARepeatAfterARestartIsFoundThroughTheStoredBound) {
   TempDir dir;
   const std::string path = dir.path().string() + "/db.sqlite";
