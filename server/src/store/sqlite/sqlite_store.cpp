@@ -281,6 +281,17 @@ class Query {
   Query& bind_optional_text(int index, const std::optional<std::string>& value) {
     return value ? bind_text(index, *value) : bind_null(index);
   }
+  // Binds without a copy: `value` must outlive this Query (the destructor
+  // resets the statement and clears its bindings). Each copy is an
+  // allocation by SQLite's allocator, behind its global mutex.
+  Query& bind_lasting_text(int index, const std::string& value) {
+    check(
+        sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_STATIC, SQLITE_UTF8));
+    return *this;
+  }
+  Query& bind_lasting_optional_text(int index, const std::optional<std::string>& value) {
+    return value ? bind_lasting_text(index, *value) : bind_null(index);
+  }
   Query& bind_int(int index, int64_t value) {
     check(sqlite3_bind_int64(stmt_, index, value));
     return *this;
@@ -677,14 +688,15 @@ bool insert_message_row(Connection& conn, const Message& m, bool any_conflict = 
                            "image_json, call_json, client_id, delivered_ms, read_ms, created_ms) "
                            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
                            "ON CONFLICT (client_id, from_id) DO NOTHING");
-  insert.bind_text(1, m.id)
-      .bind_text(2, m.conversation_id)
-      .bind_text(3, m.from)
-      .bind_text(4, m.to)
-      .bind_optional_text(5, m.text)
-      .bind_optional_text(6, m.image_json)
-      .bind_optional_text(7, m.call_json)
-      .bind_optional_text(8, m.client_id);
+  // `m` outlives `insert`.
+  insert.bind_lasting_text(1, m.id)
+      .bind_lasting_text(2, m.conversation_id)
+      .bind_lasting_text(3, m.from)
+      .bind_lasting_text(4, m.to)
+      .bind_lasting_optional_text(5, m.text)
+      .bind_lasting_optional_text(6, m.image_json)
+      .bind_lasting_optional_text(7, m.call_json)
+      .bind_lasting_optional_text(8, m.client_id);
   if (m.delivered_ms) insert.bind_int(9, *m.delivered_ms);
   if (m.read_ms) insert.bind_int(10, *m.read_ms);
   insert.bind_int(11, m.created_ms).finish();
