@@ -385,6 +385,12 @@ void append_optional_time(std::string& out, const std::optional<int64_t>& ms) {
 // Attachments are stored as JSON text; parsed and written again, as
 // message_json does, so that a damaged one is null rather than broken JSON.
 void append_stored_json(std::string& out, const std::optional<std::string>& json_text) {
+  // Most messages have neither attachment: a null document's dump costs a
+  // serializer (and its locale query) per field.
+  if (!json_text) {
+    out += "null";
+    return;
+  }
   out += parsed_or_null(json_text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
