@@ -1166,6 +1166,14 @@ constexpr std::size_t kApplyBatch = 8192;
 // Below this many writes per second (a message and its receipt are two) the
 // committer applies after quiet_apply_delay instead of apply_delay.
 constexpr double kQuietWritesPerSecond = 8000;
+// How many apply delays a message may wait for its receipt while the journal
+// has more than half its room (one delay otherwise; see
+// hold_back_for_receipts). Near saturation receipts come back hundreds of
+// milliseconds after their message; held for one delay, most then missed it,
+// each was written as an update costing about an insert, and the committer,
+// now the bottleneck, fell further behind: delivered msg/s fell by a quarter
+// past ~100,000 offered (docs/benchmarks.md).
+constexpr int kReceiptHoldDelays = 20;
 
 void SqliteStore::enqueue_write(std::shared_ptr<PendingWrite> write) {
   std::vector<std::shared_ptr<PendingWrite>> one{std::move(write)};
@@ -1181,9 +1189,11 @@ void SqliteStore::enqueue_writes(std::vector<std::shared_ptr<PendingWrite>>& wri
       write->queued_at = now;
       // The committer takes the whole queue at once: only the first write
       // queued since then needs to wake it, unless it is waiting for
-      // company and this write should not wait.
-      wake = wake || queue_.empty() || !write->lazy || queue_.size() + 1 == kApplyBatch;
-      if (queue_.empty()) first_queued_at_ = now;
+      // company and this write should not wait. Messages held back for
+      // their receipts are not new: they neither wake it nor count
+      // towards a batch (they would make bursts of tiny commits).
+      wake = wake || fresh_queued_ == 0 || !write->lazy || fresh_queued_ + 1 == kApplyBatch;
+      if (fresh_queued_++ == 0) first_fresh_at_ = now;
       if (!write->lazy) ++urgent_queued_;
       if (write->journal_seq != 0) {
         unapplied_.insert(write->journal_seq);
@@ -1230,31 +1240,37 @@ void SqliteStore::commit_loop() {
     // up or someone needs them.
     const auto needed = [this] {
       return stopping_ || urgent_queued_ > 0 || barrier_waiters_ > 0 || room_waiters_ > 0 ||
-             queue_.size() >= kApplyBatch;
+             fresh_queued_ >= kApplyBatch;
     };
     const auto delay = quiet_ ? quiet_apply_delay_ : apply_delay_;
-    if (!needed()) queue_ready_.wait_until(lock, first_queued_at_ + delay, needed);
+    const auto hold = unapplied_.size() < max_unapplied_ / 2 ? kReceiptHoldDelays * delay : delay;
+    // New writes go once the oldest of them has waited the delay; messages
+    // held back for their receipts once the oldest has waited the hold.
+    const auto due = [&] {
+      return fresh_queued_ > 0 ? first_fresh_at_ + delay : held_since_ + hold;
+    };
+    while (!needed()) {
+      const auto until = due();
+      if (std::chrono::steady_clock::now() >= until) break;
+      queue_ready_.wait_until(lock, until);
+    }
     std::vector<std::shared_ptr<PendingWrite>> batch;
     const bool someone_waits =
         stopping_ || urgent_queued_ > 0 || barrier_waiters_ > 0 || room_waiters_ > 0;
-    const auto oldest_queued_at = first_queued_at_;
+    const auto oldest_queued_at = queue_.front()->queued_at;
     batch.swap(queue_);
     urgent_queued_ = 0;
+    fresh_queued_ = 0;
     // Not while someone waits for every acknowledged message to be applied,
     // nor at shutdown; the journal thread waiting for room is served by the
     // older messages first.
     if (!stopping_ && barrier_waiters_ == 0) {
-      hold_back_for_receipts(batch, delay);
+      hold_back_for_receipts(batch, hold);
       if (batch.empty() && room_waiters_ > 0) {
         // The journal waits for room: an idle committer would only stall it.
         batch.swap(queue_);
       } else if (batch.empty()) {
-        // Only young messages waiting for their receipts: the oldest is
-        // taken once it has waited the delay.
-        queue_ready_.wait_until(lock, first_queued_at_ + delay, [this] {
-          return stopping_ || barrier_waiters_ > 0 || room_waiters_ > 0 || urgent_queued_ > 0;
-        });
-        continue;
+        continue;  // only messages still waiting for their receipts
       }
     }
     // While writes arrive slowly the CPU is there to spare, and what a batch
@@ -1271,9 +1287,9 @@ void SqliteStore::commit_loop() {
       rate_writes_ = 0;
       rate_since_ = now;
     }
-    // Three delays: a message held back for its receipt has waited up to
-    // two when it is taken (hold_back_for_receipts).
-    const bool behind = std::chrono::steady_clock::now() - oldest_queued_at >= 3 * delay ||
+    // A message held back for its receipt has waited up to the hold and one
+    // more delay when it is taken (hold_back_for_receipts).
+    const bool behind = std::chrono::steady_clock::now() - oldest_queued_at >= hold + 2 * delay ||
                         unapplied_.size() >= backlog_for_foreground();
     foreground_wanted_.store(false);  // whoever wants it from now on says so again
     const bool background = background_apply_ && !someone_waits && !behind;
@@ -1368,7 +1384,8 @@ void SqliteStore::fold_receipts(const std::vector<std::shared_ptr<PendingWrite>>
 // entry added and removed, the returned row; 1.15 inserts in `perf` at
 // 30,000 msg/s), and at 10,000 msg/s one receipt in nine was written so.
 // Held back for one more delay, such a message is still durable in the
-// journal and its receipt folds in.
+// journal and its receipt folds in. Under load receipts come later, and
+// while the journal has room they are waited for longer (kReceiptHoldDelays).
 //
 // Only the messages after the batch's last write of another kind are held:
 // such a write (a read mark, say) may depend on the ones before it, and
@@ -1395,7 +1412,7 @@ void SqliteStore::hold_back_for_receipts(std::vector<std::shared_ptr<PendingWrit
   held_back_.fetch_add(held.size(), std::memory_order_relaxed);
   batch = std::move(now);
   if (!held.empty()) {
-    first_queued_at_ = held.front()->queued_at;
+    held_since_ = held.front()->queued_at;
     queue_ = std::move(held);
   }
 }

@@ -84,8 +84,11 @@ struct SqliteOptions {
   // Journaled messages not yet applied, above which the journal thread waits
   // for the committer (until half as many are left): the journal and the
   // memory behind it stay bounded, and a sender that outpaces SQLite is
-  // slowed down by its acks instead.
-  std::size_t max_unapplied = 65536;
+  // slowed down by its acks instead. Below half of it, messages wait longer
+  // for their receipts (see commit_loop). At 100,000 msg/s this is ~2.6 s of
+  // messages: room for receipts that come back late near saturation (a
+  // quarter of it was not, docs/benchmarks.md).
+  std::size_t max_unapplied = 262144;
   // The committer applies journaled messages at background priority
   // (core/thread_priority.hpp) while it keeps up and nobody waits for it:
   // its large transactions then take only CPU the I/O and journal threads
@@ -346,13 +349,18 @@ class SqliteStore final : public Store {
   std::condition_variable queue_ready_;
   // Shared with the waiting caller: the committer may still be inside
   // release() when the caller wakes and returns.
-  std::vector<std::shared_ptr<PendingWrite>> queue_;       // guarded by queue_mutex_
-  bool stopping_ = false;                                  // guarded by queue_mutex_
-  std::size_t urgent_queued_ = 0;                          // non-lazy writes in queue_; guarded
-  std::chrono::steady_clock::time_point first_queued_at_;  // of queue_'s oldest; guarded
-  int barrier_waiters_ = 0;                                // in wait_applied; guarded
-  int room_waiters_ = 0;                                   // in wait_for_room; guarded
-  std::condition_variable applied_;                        // applied_seq_ moved; queue_mutex_
+  std::vector<std::shared_ptr<PendingWrite>> queue_;  // guarded by queue_mutex_
+  bool stopping_ = false;                             // guarded by queue_mutex_
+  std::size_t urgent_queued_ = 0;                     // non-lazy writes in queue_; guarded
+  // Writes queued since the committer last took the queue (the rest of
+  // queue_ is held back for receipts), and when the first of them came;
+  // when the oldest message held back was queued. All guarded.
+  std::size_t fresh_queued_ = 0;
+  std::chrono::steady_clock::time_point first_fresh_at_;
+  std::chrono::steady_clock::time_point held_since_;
+  int barrier_waiters_ = 0;          // in wait_applied; guarded
+  int room_waiters_ = 0;             // in wait_for_room; guarded
+  std::condition_variable applied_;  // applied_seq_ moved; queue_mutex_
   // Journal seqs queued for applying and not applied yet; guarded by queue_mutex_.
   std::set<uint64_t> unapplied_;
   uint64_t highest_queued_seq_ = 0;  // guarded by queue_mutex_
