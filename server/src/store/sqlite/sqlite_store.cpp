@@ -678,7 +678,10 @@ std::string hex_increment(std::string hex) {
 // (non-repeated) message a look-up of its own.
 // With `any_conflict` (applying a journaled message, maybe again after a
 // crash) a row with the same id counts as already stored too.
-bool insert_message_row(Connection& conn, const Message& m, bool any_conflict = false) {
+// `delivered_ms`, when set, is stored instead of the message's own (a receipt
+// folded into the insert, see SqliteStore::fold_receipts).
+bool insert_message_row(Connection& conn, const Message& m, bool any_conflict = false,
+                        std::optional<int64_t> delivered_ms = std::nullopt) {
   Query insert(conn, any_conflict
                          ? "INSERT INTO messages (id, conversation_id, from_id, to_id, text, "
                            "image_json, call_json, client_id, delivered_ms, read_ms, created_ms) "
@@ -697,7 +700,8 @@ bool insert_message_row(Connection& conn, const Message& m, bool any_conflict = 
       .bind_lasting_optional_text(6, m.image_json)
       .bind_lasting_optional_text(7, m.call_json)
       .bind_lasting_optional_text(8, m.client_id);
-  if (m.delivered_ms) insert.bind_int(9, *m.delivered_ms);
+  if (!delivered_ms) delivered_ms = m.delivered_ms;
+  if (delivered_ms) insert.bind_int(9, *delivered_ms);
   if (m.read_ms) insert.bind_int(10, *m.read_ms);
   insert.bind_int(11, m.created_ms).finish();
   return insert.changes() > 0;
@@ -764,11 +768,17 @@ void advance_read_mark(Connection& conn, const std::string& conversation_id, int
 using sqlite_detail::Connection;
 using sqlite_detail::Query;
 
-namespace {
-// A journaled message's key among the pending ones: sender and client id
-// (user ids are hex, so no '\n' in them). Only for messages with a client id.
-std::string pending_key(const Message& message) { return message.from + '\n' + *message.client_id; }
-}  // namespace
+// A journaled message's key among the pending ones: views of its sender and
+// client id. Only for messages with a client id; in pending_by_client_ the
+// views are of the message the entry holds.
+SqliteStore::PendingKey SqliteStore::pending_key(const Message& message) {
+  return {message.from, *message.client_id};
+}
+
+std::size_t SqliteStore::PendingKeyHash::operator()(const PendingKey& key) const noexcept {
+  const std::hash<std::string_view> hash;
+  return hash(key.from) * 31 + hash(key.client_id);
+}
 
 SqliteStore::SqliteStore(const std::string& path, SqliteOptions options)
     : apply_delay_(options.apply_delay),
@@ -803,11 +813,10 @@ SqliteStore::SqliteStore(const std::string& path, SqliteOptions options)
   if (journal_) {
     try {
       for (auto& record : journal_->recover()) {
-        Message message = sqlite_detail::decode_message(record.payload);
-        if (message.id > last_journaled_id_) last_journaled_id_ = message.id;
-        if (message.client_id) {
-          pending_by_client_.emplace(pending_key(message), message);
-        }
+        auto message =
+            std::make_shared<const Message>(sqlite_detail::decode_message(record.payload));
+        if (message->id > last_journaled_id_) last_journaled_id_ = message->id;
+        if (message->client_id) pending_by_client_.emplace(pending_key(*message), message);
         recovered_.emplace_back(record.seq, std::move(message));
       }
     } catch (const std::exception& e) {
@@ -1350,21 +1359,24 @@ void SqliteStore::committer_to_foreground() {
 // and the row's entry in the undelivered index, added and removed in one
 // commit: together a third of the committer's CPU at 10,000 msg/s (perf).
 void SqliteStore::fold_receipts(const std::vector<std::shared_ptr<PendingWrite>>& batch) {
-  std::unordered_map<std::string_view, Message*> inserted;  // by message id
+  std::unordered_map<std::string_view, PendingWrite*> inserted;  // by message id
   uint64_t folded = 0;
   for (const auto& write : batch) {
     if (write->applies) {
-      inserted[write->applies->id] = write->applies.get();
+      inserted[write->applies->id] = write.get();
     } else if (write->receipt) {
       const auto& receipt = *write->receipt;
       auto it = inserted.find(receipt.message_id);
       if (it == inserted.end()) continue;  // applied already: its update runs
-      Message& message = *it->second;
+      PendingWrite& apply = *it->second;
+      const Message& message = *apply.applies;
       // Otherwise (not theirs, or delivered already) the update would find
       // no row, and the result stays empty.
-      if (message.to == receipt.recipient_id && !message.delivered_ms) {
-        message.delivered_ms = receipt.now_ms;
+      if (message.to == receipt.recipient_id && !message.delivered_ms &&
+          !apply.folded_delivered_ms) {
+        apply.folded_delivered_ms = receipt.now_ms;
         *receipt.result = message;
+        (*receipt.result)->delivered_ms = receipt.now_ms;
       }
       write->run = nullptr;
       ++folded;
@@ -1425,8 +1437,8 @@ void SqliteStore::note_applied(const std::vector<std::shared_ptr<PendingWrite>>&
     for (const auto& write : batch) {
       // Only now, committed: a repeat looks here first and in SQLite next,
       // so the message is always in one of the two.
-      if (write->journal_seq != 0 && !write->error && !write->pending_key.empty()) {
-        pending_by_client_.erase(write->pending_key);
+      if (write->journal_seq != 0 && !write->error && write->applies->client_id) {
+        pending_by_client_.erase(pending_key(*write->applies));
       }
     }
   }
@@ -1655,8 +1667,9 @@ InsertedMessage SqliteStore::insert_message_now(Connection& conn, const Message&
   return {std::move(stored), false};
 }
 
-void SqliteStore::apply_journaled(Connection& conn, const Message& stored) {
-  if (sqlite_detail::insert_message_row(conn, stored, true)) note_inserted(stored);
+void SqliteStore::apply_journaled(Connection& conn, const Message& stored,
+                                  std::optional<int64_t> delivered_ms) {
+  if (sqlite_detail::insert_message_row(conn, stored, true, delivered_ms)) note_inserted(stored);
 }
 
 void SqliteStore::note_inserted(const Message& stored) {
@@ -1821,6 +1834,7 @@ void SqliteStore::journal_batch(std::vector<JournalInsert>& batch) {
   std::vector<InsertedMessage> results(count);
   std::vector<std::exception_ptr> errors(count);
   std::vector<char> repeated(count, 0);
+  std::vector<std::shared_ptr<const Message>> stored(count);  // the journaled ones
   // Repeats of messages not applied yet. Looked up before SQLite's snapshot
   // below is taken: a message leaves this map only once committed, so one
   // that leaves after this look-up is in the snapshot.
@@ -1830,7 +1844,7 @@ void SqliteStore::journal_batch(std::vector<JournalInsert>& batch) {
       const Message& m = batch[i].message;
       if (!m.client_id) continue;
       if (auto it = pending_by_client_.find(pending_key(m)); it != pending_by_client_.end()) {
-        results[i] = {it->second, true};
+        results[i] = {*it->second, true};
         repeated[i] = 1;
       }
     }
@@ -1845,10 +1859,10 @@ void SqliteStore::journal_batch(std::vector<JournalInsert>& batch) {
     for (std::size_t i = 0; i < count; ++i) {
       if (repeated[i]) continue;
       try {
-        results[i] = prepare_journaled(batch[i].message);
+        results[i] = prepare_journaled(batch[i].message, stored[i]);
         if (!results[i].duplicate) {
           journaled.push_back(i);
-          payloads.push_back(sqlite_detail::encode_message(results[i].message));
+          payloads.push_back(sqlite_detail::encode_message(*stored[i]));
         }
       } catch (...) {
         errors[i] = std::current_exception();
@@ -1880,7 +1894,7 @@ void SqliteStore::journal_batch(std::vector<JournalInsert>& batch) {
   std::vector<std::shared_ptr<PendingWrite>> applies;
   applies.reserve(journaled.size());
   uint64_t seq = last + 1 - journaled.size();
-  for (std::size_t i : journaled) applies.push_back(apply_write(results[i].message, seq++));
+  for (std::size_t i : journaled) applies.push_back(apply_write(std::move(stored[i]), seq++));
   enqueue_writes(applies);
   if (!journaled.empty()) acknowledged_seq_.store(last, std::memory_order_release);
   for (std::size_t i = 0; i < count; ++i) {
@@ -1888,7 +1902,8 @@ void SqliteStore::journal_batch(std::vector<JournalInsert>& batch) {
   }
 }
 
-InsertedMessage SqliteStore::prepare_journaled(const Message& message) {
+InsertedMessage SqliteStore::prepare_journaled(const Message& message,
+                                               std::shared_ptr<const Message>& shared) {
   if (message.client_id && !above_stored_client_ids(message.from, *message.client_id)) {
     client_id_lookups_.fetch_add(1, std::memory_order_relaxed);
     if (auto first =
@@ -1896,15 +1911,16 @@ InsertedMessage SqliteStore::prepare_journaled(const Message& message) {
       return {std::move(*first), true};
     }
   }
-  Message stored = message;
-  stored.conversation_id = journal_conversation_for(message.from, message.to, message.created_ms);
-  stored.id = next_journaled_id();
-  if (stored.client_id) {
+  auto stored = std::make_shared<Message>(message);
+  stored->conversation_id = journal_conversation_for(message.from, message.to, message.created_ms);
+  stored->id = next_journaled_id();
+  if (stored->client_id) {
     std::lock_guard lock(pending_mutex_);
-    auto [it, added] = pending_by_client_.emplace(pending_key(stored), stored);
-    if (!added) return {it->second, true};  // repeated within the batch
+    auto [it, added] = pending_by_client_.emplace(pending_key(*stored), stored);
+    if (!added) return {*it->second, true};  // repeated within the batch
   }
-  return {std::move(stored), false};
+  shared = stored;
+  return {*stored, false};
 }
 
 // The journal thread's reads of a round share one read transaction (one
@@ -1986,15 +2002,15 @@ std::string SqliteStore::next_journaled_id() {
   return id;
 }
 
-std::shared_ptr<SqliteStore::PendingWrite> SqliteStore::apply_write(const Message& stored,
-                                                                    uint64_t seq) {
+std::shared_ptr<SqliteStore::PendingWrite> SqliteStore::apply_write(
+    std::shared_ptr<const Message> stored, uint64_t seq) {
   auto write = std::make_shared<PendingWrite>();
   write->lazy = true;
   write->journal_seq = seq;
-  if (stored.client_id) write->pending_key = pending_key(stored);
-  write->applies = std::make_shared<Message>(stored);
-  write->run = [this, message = write->applies](Connection& conn) {
-    apply_journaled(conn, *message);
+  write->applies = std::move(stored);
+  // The write owns `run`, so it outlives every call of it.
+  write->run = [this, apply = write.get()](Connection& conn) {
+    apply_journaled(conn, *apply->applies, apply->folded_delivered_ms);
   };
   write->done = [](const std::exception_ptr&) {};  // note_applied handles the outcome
   return write;

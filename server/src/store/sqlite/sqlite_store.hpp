@@ -30,6 +30,7 @@
 #include <semaphore>
 #include <set>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
@@ -192,6 +193,17 @@ class SqliteStore final : public Store {
   std::size_t queued_writes();
 
  private:
+  // A journaled message's sender and client id, viewed (see pending_key).
+  struct PendingKey {
+    std::string_view from;
+    std::string_view client_id;
+    bool operator==(const PendingKey&) const = default;
+  };
+  struct PendingKeyHash {
+    std::size_t operator()(const PendingKey& key) const noexcept;
+  };
+  static PendingKey pending_key(const Message& message);
+
   // One write waiting for a group commit. Once the batch holding it is
   // committed (or failed) the committer calls `done` (an asynchronous
   // caller) or releases `finished` (a caller blocked in group_commit), so
@@ -204,13 +216,13 @@ class SqliteStore final : public Store {
     // May wait up to apply_delay for company (nobody is blocked on it).
     bool lazy = false;
     std::chrono::steady_clock::time_point queued_at;
-    // A journaled message being applied: its journal seq, and its key in
-    // pending_by_client_ (empty without a client id).
+    // A journaled message being applied: its journal seq.
     uint64_t journal_seq = 0;
-    std::string pending_key;
-    // The message that `run` inserts, for a journaled message: a receipt in
-    // the same batch may still change it (fold_receipts).
-    std::shared_ptr<Message> applies;
+    // The message that `run` inserts, for a journaled message; shared with
+    // pending_by_client_, so never changed.
+    std::shared_ptr<const Message> applies;
+    // The time a receipt in the same batch delivered it (fold_receipts).
+    std::optional<int64_t> folded_delivered_ms;
     // A delivered receipt: what it marks, and where its outcome goes.
     struct Receipt {
       std::string message_id;
@@ -273,14 +285,15 @@ class SqliteStore final : public Store {
   void wait_for_room();
   // What insert_message would store (or the first message, for a repeated
   // client id), without writing it.
-  InsertedMessage prepare_journaled(const Message& message);
+  // `shared` is set to the message to journal (not for a repeat).
+  InsertedMessage prepare_journaled(const Message& message, std::shared_ptr<const Message>& shared);
   std::string journal_conversation_for(const std::string& x, const std::string& y, int64_t now_ms);
   std::string next_journaled_id();
   bool above_stored_client_ids(const std::string& from, const std::string& client_id);
   sqlite_detail::Connection& journal_read();
   void end_journal_read();
   // The lazy write that applies a journaled message.
-  std::shared_ptr<PendingWrite> apply_write(const Message& stored, uint64_t seq);
+  std::shared_ptr<PendingWrite> apply_write(std::shared_ptr<const Message> stored, uint64_t seq);
   // Applies what a previous run journaled but may not have applied.
   void apply_recovered();
   // Returns once every message acknowledged before the call is applied (for
@@ -289,7 +302,8 @@ class SqliteStore final : public Store {
   std::string next_message_id(sqlite_detail::Connection& writer);
   InsertedMessage insert_message_now(sqlite_detail::Connection& writer, const Message& message);
   // Stores a journaled message unless an earlier run already did.
-  void apply_journaled(sqlite_detail::Connection& writer, const Message& stored);
+  void apply_journaled(sqlite_detail::Connection& writer, const Message& stored,
+                       std::optional<int64_t> delivered_ms);
   // Records what an inserted message changes on its conversation's row.
   void note_inserted(const Message& stored);
   // The id of the conversation between two users, created if needed.
@@ -374,7 +388,7 @@ class SqliteStore final : public Store {
   std::unique_ptr<sqlite_detail::MessageJournal> journal_;     // journal thread only
   std::unique_ptr<sqlite_detail::Connection> journal_reader_;  // journal thread only
   // Journaled by an earlier run, with their seqs; applied by migrate().
-  std::vector<std::pair<uint64_t, Message>> recovered_;
+  std::vector<std::pair<uint64_t, std::shared_ptr<const Message>>> recovered_;
   std::unordered_map<std::string, std::string> journal_conversations_;  // journal thread only
   std::string last_journaled_id_;                                       // journal thread only
   bool journaled_id_loaded_ = false;  // journal thread only: max(id) read once
@@ -387,7 +401,8 @@ class SqliteStore final : public Store {
   // Journaled messages with a client id, not applied yet, by sender and
   // client id: a repeat must find them before SQLite has them.
   std::mutex pending_mutex_;
-  std::unordered_map<std::string, Message> pending_by_client_;  // guarded by pending_mutex_
+  std::unordered_map<PendingKey, std::shared_ptr<const Message>, PendingKeyHash>
+      pending_by_client_;  // guarded by pending_mutex_
   std::mutex journal_mutex_;
   std::condition_variable journal_ready_;
   std::vector<JournalInsert> journal_queue_;  // guarded by journal_mutex_
