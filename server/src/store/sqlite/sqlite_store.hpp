@@ -193,14 +193,17 @@ class SqliteStore final : public Store {
   std::size_t queued_writes();
 
  private:
-  // A journaled message's sender and client id, viewed (see pending_key).
+  // A journaled message's sender and client id, viewed, with their hash
+  // (see pending_key): hashed once, on the journal thread, not again by the
+  // committer when the message leaves pending_by_client_.
   struct PendingKey {
+    std::size_t hash = 0;  // first: compared first
     std::string_view from;
     std::string_view client_id;
     bool operator==(const PendingKey&) const = default;
   };
   struct PendingKeyHash {
-    std::size_t operator()(const PendingKey& key) const noexcept;
+    std::size_t operator()(const PendingKey& key) const noexcept { return key.hash; }
   };
   static PendingKey pending_key(const Message& message);
 
@@ -221,6 +224,8 @@ class SqliteStore final : public Store {
     // The message that `run` inserts, for a journaled message; shared with
     // pending_by_client_, so never changed.
     std::shared_ptr<const Message> applies;
+    // Its key in pending_by_client_, if it has a client id (views of `applies`).
+    std::optional<PendingKey> pending;
     // The time a receipt in the same batch delivered it (fold_receipts).
     std::optional<int64_t> folded_delivered_ms;
     // A delivered receipt: what it marks, and where its outcome goes.
