@@ -4,10 +4,12 @@
 // valid text packet, so nothing is lost on that side).
 //
 // Every packet that decodes must survive encode -> decode unchanged: otherwise the encoder
-// and decoder disagree about the format and one of them is wrong.
+// and decoder disagree about the format and one of them is wrong. And the fast reader of the
+// common event shape (scan_plain_event) must agree with the decoder wherever it accepts.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -54,6 +56,24 @@ void check_round_trip(const sio::Packet& packet) {
   check(whole.has_value() && *whole == packet);
 }
 
+// scan_plain_event must accept only what the decoder reads as the same
+// event: a default-namespace EVENT [name, {key: string, ...}].
+void check_plain_event(std::string_view text) {
+  auto plain = sio::scan_plain_event(text);
+  if (!plain) return;
+  auto decoded = sio::decode_string(text, options());
+  check(decoded.ok());
+  const sio::Packet& packet = decoded.value();
+  check(packet.type == sio::PacketType::event && packet.nsp == "/" && packet.id == plain->id);
+  const auto& args = *packet.data;
+  check(args.size() == 2 && args[0] == plain->name && args[1].is_object() &&
+        args[1].size() == plain->fields.size());
+  for (const auto& [key, value] : plain->fields) {
+    auto it = args[1].find(std::string(key));
+    check(it != args[1].end() && it->is_string() && *it == value);
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -62,6 +82,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   // The plain string parser on the whole input, NULs included.
   (void)sio::decode_string(input, options());
+  check_plain_event(input);
 
   sio::Decoder decoder(options());
   for (std::size_t i = 0; i < chunks.size(); ++i) {

@@ -44,24 +44,28 @@ bool is_client_id_char(char c) { return c > 0x20 && c < 0x7f; }
 
 // Any printable key a client library generates (uuids, "tab:seq") fits; the
 // limit keeps the unique index small.
+bool client_id_ok(std::string_view client_id) {
+  return !client_id.empty() && client_id.size() <= kMaxClientIdLength &&
+         std::all_of(client_id.begin(), client_id.end(), is_client_id_char);
+}
+
 std::optional<std::string> parse_client_id(const nlohmann::json& payload) {
   auto client_id = string_field(payload, "clientId", false);
   if (!client_id) return std::nullopt;
-  if (client_id->empty() || client_id->size() > kMaxClientIdLength ||
-      !std::all_of(client_id->begin(), client_id->end(), is_client_id_char)) {
+  if (!client_id_ok(*client_id)) {
     throw field_error("clientId", "must be 1-128 printable ASCII characters without spaces");
   }
   return client_id;
 }
+
+bool text_length_ok(std::string_view text) { return *utf8_length(text) <= kMaxTextCodePoints; }
 
 // The text is stored exactly as sent (leading spaces, line breaks and all);
 // only its length and characters are checked here.
 std::optional<std::string> parse_text(const nlohmann::json& payload) {
   auto text = string_field(payload, "text", false);
   if (!text) return std::nullopt;
-  if (*utf8_length(*text) > kMaxTextCodePoints) {
-    throw field_error("text", "must be at most 2000 characters");
-  }
+  if (!text_length_ok(*text)) throw field_error("text", "must be at most 2000 characters");
   if (has_control_chars(*text, true)) {
     throw field_error("text", "must not contain control characters");
   }
@@ -132,6 +136,32 @@ SendRequest ChatService::parse_send(const nlohmann::json& payload) {
     }
   }
   if (!problems.empty()) throw_problems(problems);
+  return request;
+}
+
+std::optional<SendRequest> ChatService::plain_send(
+    const std::vector<std::pair<std::string_view, std::string_view>>& fields) {
+  SendRequest request;
+  bool has_to = false;
+  for (const auto& [key, value] : fields) {
+    if (key == "to") {
+      request.to = value;
+      has_to = true;
+    } else if (key == "text") {
+      request.text = std::string(value);
+    } else if (key == "clientId") {
+      request.client_id = std::string(value);
+    } else if (key == "image") {
+      return std::nullopt;  // an image is an object: a string one is parse_send's error
+    }
+  }
+  // Each check is parse_send's; it gives the error.
+  if (!has_to || !is_object_id(request.to)) return std::nullopt;
+  if (request.text && (!text_length_ok(*request.text) || has_control_chars(*request.text, true))) {
+    return std::nullopt;
+  }
+  if (request.client_id && !client_id_ok(*request.client_id)) return std::nullopt;
+  if (is_blank(request.text)) return std::nullopt;
   return request;
 }
 

@@ -10,6 +10,8 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "chat/image_claims.hpp"
@@ -67,6 +69,12 @@ class ChatService {
                          const nlohmann::json& call);
   // Parses and validates a send-message payload (REST body or realtime event).
   static SendRequest parse_send(const nlohmann::json& payload);
+  // parse_send for a payload that is one flat object of strings (the fields
+  // of socketio::scan_plain_event, no JSON document built): the request
+  // parse_send would give, or nullopt wherever parse_send would throw (the
+  // caller then takes its way, for the error).
+  static std::optional<SendRequest> plain_send(
+      const std::vector<std::pair<std::string_view, std::string_view>>& fields);
 
   // The recipient acknowledged `message_id`; nullopt if already delivered,
   // unknown, or not addressed to `recipient_id`.

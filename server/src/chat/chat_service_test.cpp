@@ -162,6 +162,51 @@ TEST(ParseSend, RejectsBadFieldsNamingEachOne) {
   EXPECT_EQ(both.fields().count("clientId"), 1u);
 }
 
+// plain_send gives parse_send's request for every payload of strings that
+// parse_send accepts, and nothing for one it refuses (it then gives the error).
+TEST(ParseSend, PlainSendAgreesWithParseSend) {
+  const std::string to = make_object_id(1, 2, 3);
+  using Fields = std::vector<std::pair<std::string_view, std::string_view>>;
+  const std::string longest(2000, 'a');
+  const std::string too_long = longest + "a";
+  const std::string longest_id(128, 'a');
+  const std::string too_long_id(129, 'a');
+  const std::vector<Fields> payloads = {
+      {{"to", to}, {"text", "hi"}},
+      {{"text", "hi"}, {"clientId", "c-1"}, {"to", to}},
+      {{"to", to}, {"text", "  padded \u00e9 \xf0\x9f\x91\x8b "}, {"other", "ignored"}},
+      {{"to", to}, {"text", longest}},
+      {{"to", to}, {"text", "x"}, {"clientId", longest_id}},
+      {{"to", to}, {"text", too_long}},
+      {{"to", to}, {"text", "del\x7f"}},
+      {{"to", to}, {"text", " \t "}},
+      {{"to", to}, {"text", ""}},
+      {{"to", to}},
+      {{"text", "x"}},
+      {{"to", "abc"}, {"text", "x"}},
+      {{"to", to}, {"text", "x"}, {"clientId", ""}},
+      {{"to", to}, {"text", "x"}, {"clientId", "has space"}},
+      {{"to", to}, {"text", "x"}, {"clientId", too_long_id}},
+      {{"to", to}, {"text", "x"}, {"image", "u"}},
+  };
+  for (const auto& fields : payloads) {
+    json payload = json::object();
+    for (const auto& [key, value] : fields) payload[std::string(key)] = std::string(value);
+    std::optional<SendRequest> parsed;
+    try {
+      parsed = ChatService::parse_send(payload);
+    } catch (const ApiError&) {
+    }
+    const auto plain = ChatService::plain_send(fields);
+    ASSERT_EQ(plain.has_value(), parsed.has_value()) << payload.dump();
+    if (!plain) continue;
+    EXPECT_EQ(plain->to, parsed->to);
+    EXPECT_EQ(plain->text, parsed->text);
+    EXPECT_EQ(plain->client_id, parsed->client_id);
+    EXPECT_FALSE(plain->image);
+  }
+}
+
 TEST(ParseSend, BlankTextBesideAnImageIsDropped) {
   SendRequest request = ChatService::parse_send(
       {{"to", make_object_id(1, 2, 3)}, {"text", "  "}, {"image", {{"public_id", "p"}}}});

@@ -99,6 +99,7 @@ void Hub::on_message(EngineConnection& connection, eio::Packet packet) {
   auto it = clients_.find(connection.id());
   if (it == clients_.end()) return;
   Client& client = *it->second;
+  if (try_plain_send(client, packet)) return;
   auto decoded = client.decoder.add(packet);
   if (!decoded) {
     // A peer that breaks the protocol is closed, as the reference server does.
@@ -450,31 +451,44 @@ void Hub::handle_event(Client& client, const Json& args, std::optional<uint64_t>
   }
 }
 
+bool Hub::try_plain_send(Client& client, const eio::Packet& packet) {
+  if (packet.binary || packet.type != eio::PacketType::message || !client.connected ||
+      !client.authenticated || client.decoder.awaiting_attachments()) {
+    return false;
+  }
+  auto event = sio::scan_plain_event(packet.data);
+  if (!event || event->name != "send-message") return false;
+  auto request = chat::ChatService::plain_send(event->fields);
+  if (!request) return false;
+  send_text(client, std::move(*request), event->id);
+  return true;
+}
+
+void Hub::send_text(Client& client, chat::SendRequest&& request, std::optional<uint64_t> ack_id) {
+  // Straight to the store's group commit, no worker thread in between.
+  enqueue_write(
+      client, [this, request = std::move(request), from = client.user_id, id = client.id, ack_id] {
+        // Runs on the store's thread, maybe after the hub is gone (a shutdown
+        // with writes in flight): it touches nothing of the hub but the inbox,
+        // which drops what arrives once the hub has closed it.
+        auto done = [this, inbox = inbox_, id, ack_id](std::optional<chat::SendResult> result,
+                                                       std::exception_ptr error) {
+          inbox->push([this, id, ack_id, result = std::move(result), error]() mutable {
+            send_completed(id, ack_id, std::move(result), error);
+          });
+        };
+        try {
+          deps_.chat.send_text_async(from, request, done);
+        } catch (...) {
+          done(std::nullopt, std::current_exception());
+        }
+      });
+}
+
 void Hub::on_send_message(Client& client, const Json& payload, std::optional<uint64_t> ack_id) {
   auto request = chat::ChatService::parse_send(require_object(payload));
+  if (!request.image) return send_text(client, std::move(request), ack_id);
   auto from = client.user_id;
-  auto id = client.id;
-  if (!request.image) {
-    // The common case goes straight to the store's group commit, no worker
-    // thread in between: the ack follows once it is durable.
-    enqueue_write(client, [this, request = std::move(request), from, id, ack_id] {
-      // Runs on the store's thread, maybe after the hub is gone (a shutdown
-      // with writes in flight): it touches nothing of the hub but the inbox,
-      // which drops what arrives once the hub has closed it.
-      auto done = [this, inbox = inbox_, id, ack_id](std::optional<chat::SendResult> result,
-                                                     std::exception_ptr error) {
-        inbox->push([this, id, ack_id, result = std::move(result), error]() mutable {
-          send_completed(id, ack_id, std::move(result), error);
-        });
-      };
-      try {
-        deps_.chat.send_text_async(from, request, done);
-      } catch (...) {
-        done(std::nullopt, std::current_exception());
-      }
-    });
-    return;
-  }
   // Claiming an image reads and writes storage first: a blocking job.
   auto result = std::make_shared<std::optional<chat::SendResult>>();
   auto error = std::make_shared<std::exception_ptr>();

@@ -25,6 +25,7 @@ class AuthService;
 namespace samwaad::chat {
 class ChatService;
 struct SendResult;
+struct SendRequest;
 struct ReadUpdate;
 }  // namespace samwaad::chat
 namespace samwaad::users {
@@ -97,6 +98,14 @@ class Hub final : public EngineHandler, public users::PresenceView {
                     bool during_connect);
   void on_authenticated(Client& client);
   void on_send_message(Client& client, const Json& payload, std::optional<uint64_t> ack_id);
+  // A text message (no image) to the store's group commit; the ack follows
+  // once it is durable.
+  void send_text(Client& client, chat::SendRequest&& request, std::optional<uint64_t> ack_id);
+  // send-message from a connected, authenticated socket in its common shape
+  // (socketio::scan_plain_event, ChatService::plain_send), without a JSON
+  // document; false leaves the packet to the decoder and handle_packet,
+  // which give the same outcome or the error.
+  bool try_plain_send(Client& client, const eio::Packet& packet);
   void on_message_read(Client& client, const Json& payload, std::optional<uint64_t> ack_id);
   void on_typing(Client& client, const Json& payload, std::optional<uint64_t> ack_id);
   void on_presence_subscribe(Client& client, const Json& payload, std::optional<uint64_t> ack_id);

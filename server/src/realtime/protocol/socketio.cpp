@@ -332,6 +332,64 @@ engineio::Packet encode_ack(std::uint64_t ack_id, std::string_view argument_json
   return engineio::Packet::text(engineio::PacketType::message, std::move(out));
 }
 
+// Hand-written, as the Socket.IO packet reader above is: the shape is fixed
+// and small, and a JSON library's parse is what this is here to avoid.
+std::optional<PlainEvent> scan_plain_event(std::string_view text) {
+  std::size_t i = 0;
+  const auto accept = [&](char c) {
+    if (i >= text.size() || text[i] != c) return false;
+    ++i;
+    return true;
+  };
+  // A JSON string without escapes or control characters, valid UTF-8 (as
+  // the JSON parser requires).
+  const auto plain_string = [&](std::string_view& out) {
+    if (!accept('"')) return false;
+    const std::size_t begin = i;
+    bool ascii = true;
+    for (; i < text.size(); ++i) {
+      const auto c = static_cast<unsigned char>(text[i]);
+      if (c == '"') break;
+      if (c == '\\' || c < 0x20) return false;
+      ascii = ascii && c < 0x80;
+    }
+    if (i >= text.size()) return false;
+    out = text.substr(begin, i - begin);
+    ++i;
+    return ascii || is_valid_utf8(out);
+  };
+  if (!accept('2')) return std::nullopt;  // EVENT; a namespace would follow as "/…,"
+  PlainEvent event;
+  const std::size_t digits = i;
+  while (i < text.size() && is_digit(text[i])) ++i;
+  if (i > digits) {
+    if (i - digits > kMaxAckIdDigits) return std::nullopt;
+    event.id = to_number(text.substr(digits, i - digits));
+  }
+  if (!accept('[') || !plain_string(event.name) || !accept(',') || !accept('{')) {
+    return std::nullopt;
+  }
+  // The decoder refuses the names Socket.IO keeps for itself.
+  if (std::find(kReservedEvents.begin(), kReservedEvents.end(), event.name) !=
+      kReservedEvents.end()) {
+    return std::nullopt;
+  }
+  if (!accept('}')) {
+    do {
+      std::string_view key;
+      std::string_view value;
+      if (!plain_string(key) || !accept(':') || !plain_string(value)) return std::nullopt;
+      for (const auto& field : event.fields) {
+        if (field.first == key) return std::nullopt;  // which one counts is the parser's call
+      }
+      event.fields.emplace_back(key, value);
+    } while (accept(','));
+    if (!accept('}')) return std::nullopt;
+  }
+  if (!accept(']') || i != text.size()) return std::nullopt;
+  return event;
+}
+
 Result<Packet> decode_string(std::string_view text, const DecoderOptions& options) {
   Reader in{text};
   Packet packet;

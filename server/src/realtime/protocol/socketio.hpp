@@ -21,6 +21,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "realtime/protocol/engineio.hpp"
@@ -91,6 +92,22 @@ struct DecoderOptions {
   // tools can opt in.
   bool accept_connect_error = false;
 };
+
+// An EVENT to the default namespace whose arguments are a name and one flat
+// object of plain strings (no escapes, no control characters), as
+// `42<id>["send-message",{"to":"…","text":"…","clientId":"…"}]`: the shape of
+// nearly every packet a chat client sends. scan_plain_event reads it without
+// building a JSON document (the parse was the I/O thread's largest cost,
+// docs/benchmarks.md); for anything else it returns nullopt and the caller
+// uses Decoder, which gives the same event for every text this accepts
+// (tested, and checked by the Socket.IO fuzz target).
+struct PlainEvent {
+  std::optional<std::uint64_t> id;
+  std::string_view name;
+  // Views into the text, in the order sent; no key twice.
+  std::vector<std::pair<std::string_view, std::string_view>> fields;
+};
+std::optional<PlainEvent> scan_plain_event(std::string_view text);
 
 // Parses one string packet. For BINARY_EVENT/BINARY_ACK the result still holds placeholders,
 // `attachments` says how many buffers follow, and the placeholders have been checked against

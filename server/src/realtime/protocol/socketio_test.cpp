@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -478,6 +479,80 @@ TEST(FastEncoders, InvalidUtf8IsReplacedNotThrown) {
   const nlohmann::json bad = std::string("a\xff");
   EXPECT_EQ(dump_json(bad), "\"a\xef\xbf\xbd\"");
   EXPECT_EQ(encode_event("typing", dump_json(bad)).data, "2[\"typing\",\"a\xef\xbf\xbd\"]");
+}
+
+// What the decoder makes of `text`, as scan_plain_event reports it, or
+// nullopt if the decoder refuses it or gives something of another shape.
+std::optional<PlainEvent> decoded_as_plain(const std::string& text,
+                                           std::vector<std::string>& keep) {
+  auto decoded = decode_string(text);
+  if (!decoded || decoded.value().type != PacketType::event || decoded.value().nsp != "/") {
+    return std::nullopt;
+  }
+  const auto& args = *decoded.value().data;
+  if (args.size() != 2 || !args[0].is_string() || !args[1].is_object()) return std::nullopt;
+  keep.push_back(args[0].get<std::string>());
+  for (const auto& [key, value] : args[1].items()) {
+    if (!value.is_string()) return std::nullopt;
+    keep.push_back(key);
+    keep.push_back(value.get<std::string>());
+  }
+  // Views only once `keep` has stopped growing.
+  PlainEvent event;
+  event.id = decoded.value().id;
+  event.name = keep[keep.size() - 1 - 2 * args[1].size()];
+  for (std::size_t i = keep.size() - 2 * args[1].size(); i < keep.size(); i += 2) {
+    event.fields.emplace_back(keep[i], keep[i + 1]);
+  }
+  return event;
+}
+
+TEST(PlainEvents, AreTheDecodersEventWhereverTheyAreAccepted) {
+  const std::vector<std::string> accepted = {
+      R"(2["send-message",{"to":"0123456789abcdef01234567","text":"hi","clientId":"c-1"}])",
+      R"(217["send-message",{"text":"hé","to":"x"}])",
+      "2999999999999999[\"e\",{}]",
+      "2[\"send-message\",{\"text\":\"na\xc3\xafve \xf0\x9f\x91\x8b \x7f\"}]",
+      R"(2["",{"":""}])",
+  };
+  for (const auto& text : accepted) {
+    auto plain = scan_plain_event(text);
+    ASSERT_TRUE(plain) << text;
+    std::vector<std::string> keep;
+    auto decoded = decoded_as_plain(text, keep);
+    ASSERT_TRUE(decoded) << text;
+    EXPECT_EQ(plain->id, decoded->id) << text;
+    EXPECT_EQ(plain->name, decoded->name) << text;
+    // The decoder's object sorts its keys; the order sent is kept here.
+    auto sorted = plain->fields;
+    std::sort(sorted.begin(), sorted.end());
+    EXPECT_EQ(sorted, decoded->fields) << text;
+  }
+}
+
+TEST(PlainEvents, EverythingElseIsLeftToTheDecoder) {
+  const std::vector<std::string> refused = {
+      R"(2["send-message",{"text":"a \"quote\""}])",  // an escape
+      R"(2["send-message",{"text":"line\nbreak"}])",
+      "2[\"e\",{\"text\":\"raw\tcontrol\"}]",
+      "2[\"e\",{\"text\":\"bad \xff utf-8\"}]",
+      R"(2["e",{"n":1}])",                          // not a string
+      R"(2["e",{"o":{"x":"y"}}])",                  // nested
+      R"(2["e",{"a":"1","a":"2"}])",                // a key twice
+      R"(2["e",{"a":"1"},"more"])",                 // a third argument
+      R"(2["e"])",                                  // no payload
+      R"(2/chat,["e",{}])",                         // a namespace
+      R"(2["e",{ "a":"1"}])",                       // whitespace
+      R"(2["e",{"a":"1"}] )",                       // trailing bytes
+      R"(3["e",{}])",                               // an ACK
+      R"(51-["e",{"_placeholder":true,"num":0}])",  // binary
+      R"(21234567890123456["e",{}])",               // an id of 16 digits
+      R"(2["disconnecting",{"a":"1"}])",            // a reserved name
+      R"(2["e",{"a":"1"})",                         // cut short
+      R"(2["e,{}])",
+      "",
+  };
+  for (const auto& text : refused) EXPECT_FALSE(scan_plain_event(text)) << text;
 }
 
 }  // namespace
