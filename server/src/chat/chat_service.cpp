@@ -141,12 +141,10 @@ SendRequest ChatService::parse_send(const nlohmann::json& payload) {
 
 std::optional<SendRequest> ChatService::plain_send(
     const std::vector<std::pair<std::string_view, std::string_view>>& fields) {
-  SendRequest request;
-  bool has_to = false;
+  SendRequest request;  // a missing `to` stays empty, which is no id
   for (const auto& [key, value] : fields) {
     if (key == "to") {
       request.to = value;
-      has_to = true;
     } else if (key == "text") {
       request.text = std::string(value);
     } else if (key == "clientId") {
@@ -156,7 +154,7 @@ std::optional<SendRequest> ChatService::plain_send(
     }
   }
   // Each check is parse_send's; it gives the error.
-  if (!has_to || !is_object_id(request.to)) return std::nullopt;
+  if (!is_object_id(request.to)) return std::nullopt;
   if (request.text && (!text_length_ok(*request.text) || has_control_chars(*request.text, true))) {
     return std::nullopt;
   }
